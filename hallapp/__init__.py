@@ -1,0 +1,131 @@
+"""The hall application factory."""
+
+import secrets
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from hallapp import access, errors, i18n, labels, navigation
+from hallapp.config import Config, environment_overrides
+from hallapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from hallapp.sqlite import configure_sqlite
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(config: type | dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_request_hooks(app)
+    register_templates(app)
+    errors.register(app)
+    from hallapp import cli
+
+    cli.register(app)
+    return app
+
+
+def load_config(app: Flask, config: type | dict | None) -> None:
+    """Defaults, then instance/config.py, then the environment, then what the caller passes."""
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_object(Config)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_mapping(environment_overrides())
+    app.config.from_prefixed_env("HALL")
+    if isinstance(config, dict):
+        app.config.from_mapping(config)
+    elif config is not None:
+        app.config.from_object(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'hall.sqlite'}"
+        )
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
+    if not app.config.get("IDENTITY_HASH_KEY"):
+        app.config["IDENTITY_HASH_KEY"] = _instance_secret(app, "identity_hash_key")
+
+
+def _instance_secret(app: Flask, name: str) -> str:
+    """A random secret kept in instance/, so a fresh checkout runs without set-up."""
+    path = Path(app.instance_path) / name
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        configure_sqlite()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(_load_user)
+
+
+def _load_user(session_id: str):
+    from hallapp.services.accounts import load_for_session
+
+    return load_for_session(session_id)
+
+
+def register_blueprints(app: Flask) -> None:
+    from hallapp.blueprints import BLUEPRINTS
+
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
+
+def register_request_hooks(app: Flask) -> None:
+    app.before_request(access.enforce_access)
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        # No inline script anywhere: htmx and our own JS come from /static only.
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "media-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+            "form-action 'self'; frame-ancestors 'none'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.add("Vary", "HX-Request")
+        if request.endpoint and request.endpoint != "static":
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_templates(app: Flask) -> None:
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(
+        labels=labels,
+        role_labels=labels.ROLE_LABELS,
+        get_locale=get_locale,
+        html_lang=i18n.html_lang,
+        localized=i18n.localized,
+        LANGUAGES=i18n.LANGUAGES,
+        nav_items=navigation.items_for,
+    )
+    app.jinja_env.filters["localtime"] = i18n.format_local
+
+    @app.context_processor
+    def display_preferences():
+        if current_user.is_authenticated:
+            large = current_user.large_text
+        else:
+            large = bool(session.get("large_text"))
+        return {"large_text": large, "contrast": session.get("contrast", False), "g": g}

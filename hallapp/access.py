@@ -1,0 +1,74 @@
+"""Who may open which page. Every view declares one policy; one hook enforces them all.
+
+A view without a declared policy is refused, so a new route cannot slip out of the
+role matrix (tests/test_access_matrix.py walks the URL map to prove it).
+"""
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from hallapp.htmx import hx_redirect
+
+PUBLIC = "public"
+SIGNED_IN = "signed_in"
+
+
+def public(view: Callable) -> Callable:
+    """Open to anyone, for citizens' screens and the login page."""
+    view.hall_access = PUBLIC
+    return view
+
+
+def signed_in(view: Callable) -> Callable:
+    """Any signed-in staff member, whatever their roles."""
+    view.hall_access = SIGNED_IN
+    return view
+
+
+def role_required(*roles: str) -> Callable[[Callable], Callable]:
+    """Staff holding at least one of these roles."""
+
+    def decorate(view: Callable) -> Callable:
+        view.hall_access = frozenset(roles)
+        return view
+
+    return decorate
+
+
+def policy_of(endpoint: str | None) -> Any:
+    if endpoint is None:
+        return None
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "hall_access", None)
+
+
+def enforce_access():
+    """before_request hook: the one place the role matrix is applied."""
+    policy = policy_of(request.endpoint)
+    if request.endpoint is None or policy == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        # htmx would paste a redirected login form into a panel; send the whole tab instead.
+        if request.headers.get("HX-Request") == "true":
+            return hx_redirect(url_for("auth.login", next=_return_path()))
+        return redirect(url_for("auth.login", next=_return_path()))
+    if policy == SIGNED_IN:
+        return None
+    if isinstance(policy, frozenset) and current_user.has_role(*policy):
+        return None
+    abort(403)
+
+
+def _return_path() -> str:
+    """Where to come back to after signing in: the page, not the fragment htmx fetched."""
+    current = request.headers.get("HX-Current-URL")
+    if current:
+        parts = urlsplit(current)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.full_path.rstrip("?")

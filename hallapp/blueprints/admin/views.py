@@ -1,0 +1,437 @@
+"""Administration: halls, services, counters, staff, and the audit log.
+
+Edits happen in place: "Edit" swaps a table row for a row of inputs, "Save" posts that
+row and gets the plain row back (or the inputs again with messages, status 422).
+"""
+
+from datetime import datetime, time, timedelta
+
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from hallapp.access import role_required
+from hallapp.blueprints.admin import bp
+from hallapp.blueprints.admin.forms import (
+    AuditFilterForm,
+    CounterForm,
+    HallForm,
+    ResetPasswordForm,
+    ServiceForm,
+    StaffCreateForm,
+    StaffEditForm,
+)
+from hallapp.extensions import db
+from hallapp.forms import attach_error, choices
+from hallapp.htmx import render_page
+from hallapp.i18n import HALL_TIMEZONE
+from hallapp.models import Counter, Hall, Service, Staff
+from hallapp.services import accounts, audit, halls
+from hallapp.services.errors import HallError, NotFound
+
+admin_only = role_required("admin")
+
+
+def _selected_hall() -> Hall:
+    """The hall being administered: ?hall=code, else the administrator's own."""
+    code = request.args.get("hall")
+    if not code:
+        return current_user.hall
+    try:
+        return halls.get_hall(code)
+    except NotFound:
+        abort(404)
+
+
+def _get(model, object_id: int):
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def _hall_choices():
+    return choices((str(hall.id), f"{hall.code} · {hall.name_zh}") for hall in halls.list_halls())
+
+
+# Halls
+
+
+@bp.get("/halls", endpoint="halls")
+@admin_only
+def list_halls():
+    form = HallForm(prefix="new", open_weekdays=list("12345"), target_minutes=10)
+    return render_template("admin/halls.html", halls=halls.list_halls(), form=form)
+
+
+def _save_hall(hall: Hall | None, form: HallForm) -> Hall:
+    return halls.save_hall(
+        hall,
+        code=form.code.data,
+        name_zh=form.name_zh.data,
+        name_en=form.name_en.data,
+        opens_at=form.opens_at.data,
+        closes_at=form.closes_at.data,
+        open_weekdays="".join(form.open_weekdays.data or []),
+        target_minutes=form.target_minutes.data,
+        actor=current_user,
+    )
+
+
+@bp.post("/halls", endpoint="create_hall")
+@admin_only
+def create_hall():
+    form = HallForm(prefix="new")
+    if form.validate_on_submit():
+        try:
+            hall = _save_hall(None, form)
+        except HallError as error:
+            attach_error(form, error)
+        else:
+            fresh = HallForm(prefix="new", open_weekdays=list("12345"), target_minutes=10)
+            return render_template("admin/_hall_created.html", hall=hall, form=fresh)
+    return render_template("admin/_hall_form.html", form=form), 422
+
+
+@bp.get("/halls/<int:hall_id>/edit", endpoint="edit_hall")
+@admin_only
+def edit_hall(hall_id):
+    hall = _get(Hall, hall_id)
+    form = HallForm(prefix=f"hall-{hall.id}", obj=hall, open_weekdays=list(hall.open_weekdays))
+    return render_template("admin/_hall_edit_row.html", hall=hall, form=form)
+
+
+@bp.get("/halls/<int:hall_id>/row", endpoint="hall_row")
+@admin_only
+def hall_row(hall_id):
+    return render_template("admin/_hall_row.html", hall=_get(Hall, hall_id))
+
+
+@bp.post("/halls/<int:hall_id>", endpoint="update_hall")
+@admin_only
+def update_hall(hall_id):
+    hall = _get(Hall, hall_id)
+    form = HallForm(prefix=f"hall-{hall.id}")
+    if form.validate_on_submit():
+        try:
+            _save_hall(hall, form)
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            return render_template("admin/_hall_row.html", hall=hall, saved=True)
+    return render_template("admin/_hall_edit_row.html", hall=hall, form=form), 422
+
+
+# Services
+
+
+@bp.get("/", endpoint="index")
+@admin_only
+def index():
+    return list_services()
+
+
+@bp.get("/services", endpoint="services")
+@admin_only
+def list_services():
+    hall = _selected_hall()
+    return render_template(
+        "admin/services.html",
+        hall=hall,
+        halls=halls.list_halls(),
+        services=hall.services,
+        form=ServiceForm(prefix="new"),
+    )
+
+
+def _save_service(service: Service | None, hall: Hall, form: ServiceForm) -> Service:
+    return halls.save_service(
+        service,
+        hall=hall,
+        code=form.code.data,
+        name_zh=form.name_zh.data,
+        name_en=form.name_en.data,
+        room=form.room.data,
+        active=form.active.data,
+        daily_limit=form.daily_limit.data,
+        actor=current_user,
+    )
+
+
+@bp.post("/services", endpoint="create_service")
+@admin_only
+def create_service():
+    hall = _selected_hall()
+    form = ServiceForm(prefix="new")
+    if form.validate_on_submit():
+        try:
+            service = _save_service(None, hall, form)
+        except HallError as error:
+            attach_error(form, error)
+        else:
+            return render_template(
+                "admin/_service_created.html",
+                service=service,
+                hall=hall,
+                form=ServiceForm(prefix="new", formdata=None),
+            )
+    return render_template("admin/_service_form.html", form=form, hall=hall), 422
+
+
+@bp.get("/services/<int:service_id>/edit", endpoint="edit_service")
+@admin_only
+def edit_service(service_id):
+    service = _get(Service, service_id)
+    form = ServiceForm(prefix=f"service-{service.id}", obj=service)
+    return render_template("admin/_service_edit_row.html", service=service, form=form)
+
+
+@bp.get("/services/<int:service_id>/row", endpoint="service_row")
+@admin_only
+def service_row(service_id):
+    return render_template("admin/_service_row.html", service=_get(Service, service_id))
+
+
+@bp.post("/services/<int:service_id>", endpoint="update_service")
+@admin_only
+def update_service(service_id):
+    service = _get(Service, service_id)
+    form = ServiceForm(prefix=f"service-{service.id}")
+    if form.validate_on_submit():
+        try:
+            _save_service(service, service.hall, form)
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            return render_template("admin/_service_row.html", service=service, saved=True)
+    return render_template("admin/_service_edit_row.html", service=service, form=form), 422
+
+
+# Counters
+
+
+@bp.get("/counters", endpoint="counters")
+@admin_only
+def list_counters():
+    hall = _selected_hall()
+    return render_template(
+        "admin/counters.html",
+        hall=hall,
+        halls=halls.list_halls(),
+        counters=hall.counters,
+        form=CounterForm(prefix="new"),
+    )
+
+
+def _save_counter(counter: Counter | None, hall: Hall, form: CounterForm) -> Counter:
+    return halls.save_counter(
+        counter,
+        hall=hall,
+        number=form.number.data,
+        room=form.room.data,
+        exclusive=form.exclusive.data,
+        service_codes=halls.parse_service_codes(form.service_codes.data or ""),
+        actor=current_user,
+    )
+
+
+@bp.post("/counters", endpoint="create_counter")
+@admin_only
+def create_counter():
+    hall = _selected_hall()
+    form = CounterForm(prefix="new")
+    if form.validate_on_submit():
+        try:
+            counter = _save_counter(None, hall, form)
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            return render_template(
+                "admin/_counter_created.html",
+                counter=counter,
+                hall=hall,
+                form=CounterForm(prefix="new", formdata=None),
+            )
+    return render_template("admin/_counter_form.html", form=form, hall=hall), 422
+
+
+@bp.get("/counters/<int:counter_id>/edit", endpoint="edit_counter")
+@admin_only
+def edit_counter(counter_id):
+    counter = _get(Counter, counter_id)
+    form = CounterForm(
+        prefix=f"counter-{counter.id}",
+        obj=counter,
+        service_codes=" ".join(service.code for service in counter.services),
+    )
+    return render_template("admin/_counter_edit_row.html", counter=counter, form=form)
+
+
+@bp.get("/counters/<int:counter_id>/row", endpoint="counter_row")
+@admin_only
+def counter_row(counter_id):
+    return render_template("admin/_counter_row.html", counter=_get(Counter, counter_id))
+
+
+@bp.post("/counters/<int:counter_id>", endpoint="update_counter")
+@admin_only
+def update_counter(counter_id):
+    counter = _get(Counter, counter_id)
+    form = CounterForm(prefix=f"counter-{counter.id}")
+    if form.validate_on_submit():
+        try:
+            _save_counter(counter, counter.hall, form)
+        except HallError as error:
+            db.session.rollback()
+            counter = _get(Counter, counter_id)
+            attach_error(form, error)
+        else:
+            return render_template("admin/_counter_row.html", counter=counter, saved=True)
+    return render_template("admin/_counter_edit_row.html", counter=counter, form=form), 422
+
+
+# Staff
+
+
+@bp.get("/staff", endpoint="staff")
+@admin_only
+def list_staff():
+    form = StaffCreateForm(prefix="new", hall=str(current_user.hall_id))
+    form.hall.choices = _hall_choices()
+    members = db.session.scalars(select(Staff).order_by(Staff.username)).all()
+    return render_template("admin/staff.html", members=members, form=form)
+
+
+@bp.post("/staff", endpoint="create_staff")
+@admin_only
+def create_staff():
+    form = StaffCreateForm(prefix="new")
+    form.hall.choices = _hall_choices()
+    if form.validate_on_submit():
+        try:
+            member = accounts.create_staff(
+                hall=_get(Hall, int(form.hall.data)),
+                username=form.username.data,
+                full_name=form.full_name.data,
+                roles=form.roles.data or [],
+                password=form.password.data,
+                actor=current_user,
+            )
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            fresh = StaffCreateForm(prefix="new", formdata=None, hall=str(current_user.hall_id))
+            fresh.hall.choices = _hall_choices()
+            return render_template("admin/_staff_created.html", member=member, form=fresh)
+    return render_template("admin/_staff_form.html", form=form), 422
+
+
+@bp.get("/staff/<int:staff_id>/edit", endpoint="edit_staff")
+@admin_only
+def edit_staff(staff_id):
+    member = _get(Staff, staff_id)
+    form = StaffEditForm(
+        prefix=f"staff-{member.id}",
+        obj=member,
+        hall=str(member.hall_id),
+        roles=sorted(member.roles),
+    )
+    form.hall.choices = _hall_choices()
+    return render_template(
+        "admin/_staff_edit_row.html",
+        member=member,
+        form=form,
+        password_form=ResetPasswordForm(prefix=f"staff-{member.id}-pw"),
+    )
+
+
+@bp.get("/staff/<int:staff_id>/row", endpoint="staff_row")
+@admin_only
+def staff_row(staff_id):
+    return render_template("admin/_staff_row.html", member=_get(Staff, staff_id))
+
+
+@bp.post("/staff/<int:staff_id>", endpoint="update_staff")
+@admin_only
+def update_staff(staff_id):
+    member = _get(Staff, staff_id)
+    form = StaffEditForm(prefix=f"staff-{member.id}")
+    form.hall.choices = _hall_choices()
+    if form.validate_on_submit():
+        try:
+            accounts.update_staff(
+                member,
+                full_name=form.full_name.data,
+                roles=form.roles.data or [],
+                active=form.active.data,
+                hall=_get(Hall, int(form.hall.data)),
+                actor=current_user,
+            )
+        except HallError as error:
+            db.session.rollback()
+            member = _get(Staff, staff_id)
+            attach_error(form, error)
+        else:
+            return render_template("admin/_staff_row.html", member=member, saved=True)
+    return render_template(
+        "admin/_staff_edit_row.html",
+        member=member,
+        form=form,
+        password_form=ResetPasswordForm(prefix=f"staff-{member.id}-pw"),
+    ), 422
+
+
+@bp.post("/staff/<int:staff_id>/password", endpoint="reset_password")
+@admin_only
+def reset_password(staff_id):
+    member = _get(Staff, staff_id)
+    form = ResetPasswordForm(prefix=f"staff-{member.id}-pw")
+    status = 422
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(member, form.password.data, actor=current_user)
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error, default_field="password")
+        else:
+            status = 200
+            form = ResetPasswordForm(prefix=f"staff-{member.id}-pw", formdata=None)
+    return render_template(
+        "admin/_password_reset.html", member=member, form=form, done=status == 200
+    ), status
+
+
+# Audit log
+
+
+@bp.get("/audit", endpoint="audit")
+@role_required("admin", "supervisor")
+def audit_log():
+    form = AuditFilterForm(request.args)
+    entries = []
+    if form.validate():
+        actor = accounts.find_by_username(form.actor.data) if form.actor.data else None
+        if form.actor.data and actor is None:
+            form.actor.errors = [*form.actor.errors, _("No staff member has this username.")]
+        else:
+            entries = audit.search_entries(
+                hall_id=None if current_user.has_role("admin") else current_user.hall_id,
+                action=(form.action.data or "").strip() or None,
+                actor_id=actor.id if actor else None,
+                since=_local_midnight(form.since.data),
+                until=_local_midnight(form.until.data, next_day=True),
+            )
+    return render_page("admin/audit.html", "admin/_audit_results.html", form=form, entries=entries)
+
+
+def _local_midnight(day, next_day: bool = False) -> datetime | None:
+    if day is None:
+        return None
+    if next_day:
+        day = day + timedelta(days=1)
+    return datetime.combine(day, time(0), tzinfo=HALL_TIMEZONE)

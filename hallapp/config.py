@@ -1,0 +1,55 @@
+"""Settings. Defaults here, secrets in instance/config.py, overrides from the environment."""
+
+import os
+
+
+class Config:
+    SECRET_KEY: str | None = (
+        None  # instance/config.py or SECRET_KEY; a dev key is made on first run
+    )
+    SQLALCHEMY_DATABASE_URI: str | None = None  # None means instance/hall.sqlite
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL: str | None = None
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = (
+        False  # the hall's intranet often serves plain http; set True behind TLS
+    )
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Counter screens stay open all day: the CSRF token lives as long as the session.
+    WTF_CSRF_TIME_LIMIT = None
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+
+    # Keyed hash for identity numbers; set a real secret in production.
+    IDENTITY_HASH_KEY: str | None = None
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    WTF_CSRF_ENABLED = False
+    SERVER_NAME = "hall.test"
+    IDENTITY_HASH_KEY = "test-identity-key"
+
+
+def environment_overrides() -> dict:
+    """Plain environment names the deployment guide uses, besides HALL_* prefixed ones."""
+    overrides: dict = {}
+    if url := os.environ.get("DATABASE_URL"):
+        overrides["SQLALCHEMY_DATABASE_URI"] = url
+    if key := os.environ.get("SECRET_KEY"):
+        overrides["SECRET_KEY"] = key
+    if redis_url := os.environ.get("REDIS_URL"):
+        overrides["REDIS_URL"] = redis_url
+        overrides["RATELIMIT_STORAGE_URI"] = redis_url
+    return overrides

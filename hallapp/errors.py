@@ -1,0 +1,56 @@
+"""Error pages in the user's language; htmx requests get a small fragment instead of a page."""
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from hallapp.extensions import db
+from hallapp.htmx import is_partial
+
+TITLES = {
+    400: lambda: _("The request could not be understood"),
+    403: lambda: _("You do not have access to this page"),
+    404: lambda: _("Page not found"),
+    405: lambda: _("This action is not available here"),
+    413: lambda: _("The upload is too large"),
+    429: lambda: _("Too many attempts"),
+    500: lambda: _("Something went wrong on our side"),
+}
+
+EXPLANATIONS = {
+    400: lambda: _("Please go back and try again."),
+    403: lambda: _("Your account does not have the role this page needs. Ask a supervisor."),
+    404: lambda: _("The address may be mistyped, or the page has moved."),
+    405: lambda: _("Please use the buttons on the page."),
+    413: lambda: _("Please choose a smaller file."),
+    429: lambda: _("Please wait a few minutes before trying again."),
+    500: lambda: _("The problem has been logged. Please try again in a moment."),
+}
+
+
+def render_error(status: int, explanation: str | None = None):
+    title = TITLES.get(status, TITLES[500])()
+    explanation = explanation or EXPLANATIONS.get(status, EXPLANATIONS[500])()
+    template = "errors/_error.html" if is_partial() else "errors/error.html"
+    return render_template(template, status=status, title=title, explanation=explanation), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400,
+            _("This form has expired or did not come from this page. Reload and try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(500)
+    def server_error(error):
+        db.session.rollback()
+        return render_error(500)

@@ -1,0 +1,29 @@
+"""Page or fragment: the small helpers every view uses to answer htmx and plain requests alike."""
+
+from flask import Response, make_response, render_template, request
+
+
+def is_partial() -> bool:
+    """True when htmx asks for a piece of a page; boosted requests expect a whole page."""
+    return request.headers.get("HX-Request") == "true" and "HX-Boosted" not in request.headers
+
+
+def render_page(page: str, partial: str, status: int = 200, **context) -> tuple[str, int]:
+    """The full page for navigation, the partial when htmx asks for it."""
+    return render_template(partial if is_partial() else page, **context), status
+
+
+def hx_redirect(location: str) -> Response:
+    """Send htmx elsewhere; htmx ignores headers on a 3xx, so this is a 200."""
+    response = make_response("", 200)
+    response.headers["HX-Redirect"] = location
+    return response
+
+
+def redirect_after_post(location: str) -> Response:
+    """HX-Redirect for htmx, 303 See Other for a plain form post."""
+    if request.headers.get("HX-Request") == "true":
+        return hx_redirect(location)
+    response = make_response("", 303)
+    response.headers["Location"] = location
+    return response

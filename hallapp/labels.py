@@ -1,0 +1,25 @@
+"""Words for stored codes (roles, rooms, states), in the user's language."""
+
+from flask_babel import lazy_gettext as _l
+
+ROLE_LABELS = {
+    "guide": _l("Guidance officer"),
+    "counter": _l("Counter officer"),
+    "enterprise": _l("Enterprise-room clerk"),
+    "supervisor": _l("Supervisor"),
+    "admin": _l("Administrator"),
+}
+
+ROOM_LABELS = {"main": _l("Main hall"), "enterprise": _l("Enterprise room")}
+
+COUNTER_STATE_LABELS = {"open": _l("Open"), "paused": _l("Paused"), "closed": _l("Closed")}
+
+WEEKDAY_LABELS = {
+    "1": _l("Mon"),
+    "2": _l("Tue"),
+    "3": _l("Wed"),
+    "4": _l("Thu"),
+    "5": _l("Fri"),
+    "6": _l("Sat"),
+    "7": _l("Sun"),
+}

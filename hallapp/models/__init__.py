@@ -1,0 +1,22 @@
+"""All models; import from here so metadata is complete for migrations and tests."""
+
+from .audit import AuditEntry
+from .base import Base, UTCDateTime, utcnow
+from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
+from .staff import ROLES, Staff, StaffRole
+
+__all__ = [
+    "COUNTER_STATES",
+    "ROLES",
+    "ROOMS",
+    "AuditEntry",
+    "Base",
+    "Counter",
+    "CounterService",
+    "Hall",
+    "Service",
+    "Staff",
+    "StaffRole",
+    "UTCDateTime",
+    "utcnow",
+]

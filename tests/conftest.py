@@ -1,0 +1,141 @@
+"""Fixtures: the app on SQLite and on PostgreSQL, fresh tables per test, clients per role."""
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from hallapp import create_app
+from hallapp.config import TestConfig
+from hallapp.extensions import db as _db
+from hallapp.models import Base
+from tests import builders
+from tests.databases import (
+    create_postgres_database,
+    drop_postgres_database,
+    selected_backends,
+)
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def pytest_generate_tests(metafunc):
+    if "database_url" in metafunc.fixturenames:
+        wanted = selected_backends()
+        params = [
+            pytest.param(
+                name,
+                marks=()
+                if name in wanted
+                else pytest.mark.skip(reason=f"HALL_TEST_DATABASES leaves out {name}"),
+            )
+            for name in BACKENDS
+        ]
+        metafunc.parametrize("database_url", params, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def database_url(request, tmp_path_factory):
+    """An empty database with the models' tables, once per run and backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'hall.sqlite'}"
+        _create_tables(url)
+        yield url
+        return
+    url = create_postgres_database()
+    try:
+        _create_tables(url)
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+def _create_tables(url: str) -> None:
+    app = create_app(_test_config(url))
+    with app.app_context():
+        _db.create_all()
+        _db.engine.dispose()
+
+
+def _test_config(url: str, **overrides) -> dict:
+    config = {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()}
+    config["SQLALCHEMY_DATABASE_URI"] = url
+    config.update(overrides)
+    return config
+
+
+def empty_all_tables() -> None:
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    if _db.engine.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{name}"' for name in tables)
+        _db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            _db.session.execute(text(f'DELETE FROM "{name}"'))
+    _db.session.commit()
+
+
+class HallTestClient(FlaskClient):
+    """Each request runs in its own app context, as in production: its own `g`, its own
+    database session. The test's session commits first, because SQLite lets one
+    transaction at a time hold the write lock and the request would wait for it."""
+
+    def open(self, *args, **kwargs):
+        _db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app_config():
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, app_config):
+    app = create_app(_test_config(database_url, **app_config))
+    app.test_client_class = HallTestClient
+    with app.app_context():
+        empty_all_tables()
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def hall(app):
+    return builders.make_standard_hall()
+
+
+@pytest.fixture
+def login_as(app, hall):
+    """login_as("counter") -> a test client signed in as a staff member with that role."""
+    made: dict[str, object] = {}
+
+    def login(*roles: str, username: str | None = None):
+        key = username or "-".join(roles)
+        staff = made.get(key) or builders.make_staff(hall, *roles, username=username)
+        made[key] = staff
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = staff.get_id()
+            session["_fresh"] = True
+        client.staff = staff
+        return client
+
+    return login

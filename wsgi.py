@@ -1,0 +1,3 @@
+from hallapp import create_app
+
+app = create_app()
