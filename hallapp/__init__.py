@@ -60,9 +60,9 @@ def _instance_secret(app: Flask, name: str) -> str:
 
 
 def register_extensions(app: Flask) -> None:
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        configure_sqlite()
     db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine, immediate=app.config["SQLITE_IMMEDIATE_TRANSACTIONS"])
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -10,6 +10,8 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str | None = None  # None means instance/hall.sqlite
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     REDIS_URL: str | None = None
+    # SQLite only: writers queue up instead of failing; see hallapp/sqlite.py.
+    SQLITE_IMMEDIATE_TRANSACTIONS = True
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -40,6 +42,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     SERVER_NAME = "hall.test"
     IDENTITY_HASH_KEY = "test-identity-key"
+    # The test's own session only reads between requests; live servers under test turn it on.
+    SQLITE_IMMEDIATE_TRANSACTIONS = False
 
 
 def environment_overrides() -> dict:

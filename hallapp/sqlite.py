@@ -1,8 +1,10 @@
 """SQLite as the hall's embedded default: foreign keys on, WAL, and one writer at a time.
 
-Every transaction starts with BEGIN IMMEDIATE, so two workers can never both read
-"next number is 12" and then both write it: the second waits for the first to commit
-(busy_timeout), which is what the queue's rules need from a database without row locks.
+With SQLITE_IMMEDIATE_TRANSACTIONS (the default) every transaction starts with BEGIN
+IMMEDIATE, so two workers can never both read "next number is 12" and both write it:
+the second waits for the first to commit (busy_timeout). That is what the queue's rules
+need from a database without row locks. The test process turns it off for its own
+session only, so its reads never hold the lock a live server under test is waiting for.
 """
 
 import sqlite3
@@ -10,22 +12,19 @@ import sqlite3
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-_configured = False
 
-
-def configure_sqlite() -> None:
-    global _configured
-    if _configured:
+def configure_sqlite(engine: Engine, immediate: bool) -> None:
+    if engine.dialect.name != "sqlite":
         return
-    _configured = True
-    event.listen(Engine, "connect", _on_connect)
-    event.listen(Engine, "begin", _on_begin)
+    event.listen(engine, "connect", _on_connect)
+    if immediate:
+        event.listen(engine, "begin", _begin_immediate)
 
 
 def _on_connect(dbapi_connection, _record) -> None:
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
-    # Let SQLAlchemy's begin event issue BEGIN itself instead of pysqlite's deferred one.
+    # Let SQLAlchemy's begin event issue BEGIN itself instead of pysqlite's implicit one.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -35,6 +34,5 @@ def _on_connect(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _on_begin(connection) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin_immediate(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

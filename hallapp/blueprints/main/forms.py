@@ -1,12 +1,12 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectField
-
-from hallapp.forms import choices
-from hallapp.i18n import PUBLIC_LANGUAGES
+from wtforms import HiddenField, StringField
+from wtforms.validators import Length
 
 
 class PreferencesForm(FlaskForm):
-    lang = SelectField(choices=choices(PUBLIC_LANGUAGES.items()), validate_choice=False)
-    large_text = SelectField(choices=choices([("", ""), ("on", "on"), ("off", "off")]))
-    contrast = SelectField(choices=choices([("", ""), ("on", "on"), ("off", "off")]))
+    """Each button sends one preference; the view ignores values it does not know."""
+
+    lang = StringField(validators=[Length(max=16)])
+    large_text = StringField(validators=[Length(max=3)])
+    contrast = StringField(validators=[Length(max=3)])
     next = HiddenField()
