@@ -55,7 +55,7 @@ translations: $(VENV)/.runtime
 i18n: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		-o hallapp/translations/messages.pot hallapp
-	$(BIN)/pybabel update -q --no-fuzzy-matching -i hallapp/translations/messages.pot \
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i hallapp/translations/messages.pot \
 		-d hallapp/translations
 
 # Debian's Chromium for the Playwright tests (no browser download from the internet).

@@ -2,10 +2,13 @@
 
 from .audit import AuditEntry
 from .base import Base, UTCDateTime, utcnow
+from .calendar import DAY_KINDS, CalendarDay
 from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
 from .staff import ROLES, Staff, StaffRole
 
 __all__ = [
+    "DAY_KINDS",
+    "CalendarDay",
     "COUNTER_STATES",
     "ROLES",
     "ROOMS",

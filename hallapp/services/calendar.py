@@ -1,0 +1,69 @@
+"""Working days and open days, per hall: the clock every deadline and the hall's hours run on.
+
+A working day (for deadlines such as "reply within 5 working days") is Monday to Friday,
+minus public holidays, plus the weekend days officially worked in their place. An open
+day (for tickets and appointments) follows the hall's opening weekdays the same way.
+"""
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from hallapp.extensions import db
+from hallapp.models import Hall
+from hallapp.models.calendar import CalendarDay
+
+
+def _overrides(hall: Hall, start: date, end: date) -> dict[date, str]:
+    rows = db.session.execute(
+        select(CalendarDay.day, CalendarDay.kind).where(
+            CalendarDay.hall_id == hall.id, CalendarDay.day >= start, CalendarDay.day <= end
+        )
+    )
+    return {day: kind for day, kind in rows}
+
+
+def _is_working(day: date, overrides: dict[date, str]) -> bool:
+    kind = overrides.get(day)
+    if kind is not None:
+        return kind == "workday"
+    return day.isoweekday() <= 5
+
+
+def is_working_day(hall: Hall, day: date) -> bool:
+    return _is_working(day, _overrides(hall, day, day))
+
+
+def is_open_day(hall: Hall, day: date) -> bool:
+    """Does the hall open its doors on this date?"""
+    kind = _overrides(hall, day, day).get(day)
+    if kind is not None:
+        return kind == "workday"
+    return str(day.isoweekday()) in hall.open_weekdays
+
+
+def working_day_deadline(hall: Hall, start: datetime, working_days: int) -> datetime:
+    """The end (hall-local midnight) of the n-th working day after the day of `start`."""
+    tz = ZoneInfo(hall.timezone)
+    day = start.astimezone(tz).date()
+    # Two months of calendar covers any deadline the hall sets, holidays included.
+    overrides = _overrides(hall, day, day + timedelta(days=working_days * 3 + 60))
+    counted = 0
+    while counted < working_days:
+        day += timedelta(days=1)
+        if _is_working(day, overrides):
+            counted += 1
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+
+
+def working_days_between(hall: Hall, start: date, end: date) -> int:
+    """Working days after `start` up to and including `end`."""
+    if end <= start:
+        return 0
+    overrides = _overrides(hall, start, end)
+    return sum(
+        1
+        for offset in range(1, (end - start).days + 1)
+        if _is_working(start + timedelta(days=offset), overrides)
+    )

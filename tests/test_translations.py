@@ -1,0 +1,36 @@
+"""Simplified Chinese is the default: every English source string must have its translation."""
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = ROOT / "hallapp" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.do"}}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+
+
+def _source_strings() -> set[str]:
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        ROOT / "hallapp", METHODS, OPTIONS, KEYWORDS
+    ):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def test_every_string_in_the_code_has_a_chinese_translation():
+    with CATALOG.open("rb") as handle:
+        catalog = read_po(handle, locale="zh_Hans_CN")
+    translated = {}
+    for message in catalog:
+        if not message.id or message.fuzzy:
+            continue
+        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        text = message.string[0] if isinstance(message.string, tuple) else message.string
+        if text:
+            translated[key] = text
+    missing = sorted(_source_strings() - set(translated))
+    assert missing == [], "run `make i18n` and translate these in messages.po"
