@@ -31,6 +31,11 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
+    # The public suggestion form: one address (a kiosk is one address too) and one hall.
+    SUGGESTION_LIMIT_PER_ADDRESS = "10 per 10 minutes"
+    SUGGESTION_LIMIT_PER_HALL = "300 per hour"
+    # Seconds a person needs at least to fill the form; faster posts are bots.
+    SUGGESTION_MIN_FILL_SECONDS = 3
 
     # Keyed hash for identity numbers; set a real secret in production.
     IDENTITY_HASH_KEY: str | None = None

@@ -30,6 +30,36 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("admin.staff", _l("Staff"), frozenset({"admin"}), _l("Accounts and roles")),
     NavItem("admin.halls", _l("Halls"), frozenset({"admin"}), _l("Branches and opening hours")),
     NavItem(
+        "feedback.inbox",
+        _l("Suggestions"),
+        frozenset({"supervisor"}),
+        _l("Citizen suggestions: triage, reply, follow up, close"),
+    ),
+    NavItem(
+        "feedback.record",
+        _l("Record a suggestion"),
+        frozenset({"guide", "supervisor"}),
+        _l("Write down a suggestion for a citizen: desk, paper slip, hotline"),
+    ),
+    NavItem(
+        "feedback.figures",
+        _l("Suggestion figures"),
+        frozenset({"supervisor"}),
+        _l("Received, replied within deadline, time to reply"),
+    ),
+    NavItem(
+        "feedback.templates",
+        _l("Reply templates"),
+        frozenset({"supervisor"}),
+        _l("Reply templates, reply deadlines, the display board"),
+    ),
+    NavItem(
+        "feedback.calendar",
+        _l("Hall calendar"),
+        frozenset({"supervisor"}),
+        _l("Public holidays and make-up working days"),
+    ),
+    NavItem(
         "admin.audit",
         _l("Audit log"),
         frozenset({"admin", "supervisor"}),

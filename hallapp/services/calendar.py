@@ -8,11 +8,14 @@ day (for tickets and appointments) follows the hall's opening weekdays the same 
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from hallapp.extensions import db
 from hallapp.models import Hall
 from hallapp.models.calendar import CalendarDay
+from hallapp.services import audit
+from hallapp.services.errors import Duplicate, InvalidValue, NotFound
 
 
 def _overrides(hall: Hall, start: date, end: date) -> dict[date, str]:
@@ -67,3 +70,47 @@ def working_days_between(hall: Hall, start: date, end: date) -> int:
         for offset in range(1, (end - start).days + 1)
         if _is_working(start + timedelta(days=offset), overrides)
     )
+
+
+def list_days(hall: Hall, start: date | None = None) -> list[CalendarDay]:
+    """The hall's holidays and make-up working days, from `start` on."""
+    query = select(CalendarDay).where(CalendarDay.hall_id == hall.id)
+    if start is not None:
+        query = query.where(CalendarDay.day >= start)
+    return list(db.session.scalars(query.order_by(CalendarDay.day)))
+
+
+def add_day(hall: Hall, day: date, kind: str, note: str, *, actor) -> CalendarDay:
+    """Mark a date as a public holiday or as a weekend day worked in its place."""
+    if kind not in ("holiday", "workday"):
+        raise InvalidValue(field="kind")
+    if kind == "holiday" and day.isoweekday() > 5:
+        raise InvalidValue(_l("This date is a weekend day already."), field="day")
+    if kind == "workday" and day.isoweekday() <= 5:
+        raise InvalidValue(_l("A make-up working day is a Saturday or a Sunday."), field="day")
+    exists = db.session.scalar(
+        select(CalendarDay).where(CalendarDay.hall_id == hall.id, CalendarDay.day == day)
+    )
+    if exists is not None:
+        raise Duplicate(_l("This date is in the calendar already."), field="day")
+    row = CalendarDay(hall_id=hall.id, day=day, kind=kind, note=(note or "").strip()[:120])
+    db.session.add(row)
+    audit.record("calendar.add", actor=actor, hall_id=hall.id, target=day.isoformat(), summary=kind)
+    db.session.commit()
+    return row
+
+
+def remove_day(hall: Hall, day_id: int, *, actor) -> None:
+    """Take a date out of the calendar; it becomes an ordinary weekday or weekend again."""
+    row = db.session.get(CalendarDay, day_id)
+    if row is None or row.hall_id != hall.id:
+        raise NotFound()
+    audit.record(
+        "calendar.remove",
+        actor=actor,
+        hall_id=hall.id,
+        target=row.day.isoformat(),
+        summary=row.kind,
+    )
+    db.session.delete(row)
+    db.session.commit()

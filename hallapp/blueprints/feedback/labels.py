@@ -1,0 +1,93 @@
+"""Words for the stored codes of suggestions, in the user's language."""
+
+from flask_babel import lazy_gettext as _l
+
+CATEGORY_LABELS = {
+    "waiting": _l("Waiting"),
+    "machines": _l("Self-service machines"),
+    "staff": _l("Staff"),
+    "documents": _l("Documents and rules"),
+    "facilities": _l("Facilities"),
+    "accessibility": _l("Accessibility"),
+    "other": _l("Other"),
+}
+
+CHANNEL_LABELS = {
+    "form": _l("Online form"),
+    "kiosk": _l("Kiosk"),
+    "desk": _l("Reception desk"),
+    "paper": _l("Paper slip"),
+    "hotline_12345": _l("Hotline 12345"),
+    "hotline_12367": _l("Hotline 12367"),
+    "rating": _l("Visit rating"),
+}
+
+STATUS_LABELS = {
+    "new": _l("New"),
+    "triaged": _l("Triaged"),
+    "in_progress": _l("In progress"),
+    "replied": _l("Replied"),
+    "closed": _l("Closed"),
+}
+
+# The citizen's tracking page speaks plainly about where things stand.
+PUBLIC_STATUS_LABELS = {
+    "new": _l("Received"),
+    "triaged": _l("Being looked at"),
+    "in_progress": _l("Being looked at"),
+    "replied": _l("Replied"),
+    "closed": _l("Closed"),
+}
+
+STATUS_CLASSES = {
+    "new": "status--warn",
+    "triaged": "status--warn",
+    "in_progress": "status--warn",
+    "replied": "status--ok",
+    "closed": "status--off",
+}
+
+URGENCY_LABELS = {"normal": _l("Normal"), "urgent": _l("Urgent")}
+
+FOLLOW_UP_LABELS = {
+    "call": _l("Phone call"),
+    "invitation": _l("Invitation to come and try"),
+    "callback": _l("Callback"),
+    "visit": _l("Visit in person"),
+}
+
+EVENT_LABELS = {
+    "submitted": _l("Received"),
+    "triaged": _l("Triaged"),
+    "started": _l("Work started"),
+    "replied": _l("Reply published"),
+    "closed": _l("Closed"),
+    "reopened": _l("Reopened"),
+    "duplicate": _l("Marked as duplicate"),
+    "note": _l("Internal note"),
+    "action": _l("Action recorded"),
+    "follow_up": _l("Follow-up recorded"),
+    "published": _l('Published on "you said, we did"'),
+    "unpublished": _l('Taken off "you said, we did"'),
+}
+
+AGE_LABELS = {
+    "": _l("Any age"),
+    "day": _l("Last 24 hours"),
+    "week": _l("Last 7 days"),
+    "older": _l("Older than 7 days"),
+    "overdue": _l("Overdue only"),
+}
+
+
+def context() -> dict:
+    return {
+        "category_labels": CATEGORY_LABELS,
+        "channel_labels": CHANNEL_LABELS,
+        "status_labels": STATUS_LABELS,
+        "public_status_labels": PUBLIC_STATUS_LABELS,
+        "status_classes": STATUS_CLASSES,
+        "urgency_labels": URGENCY_LABELS,
+        "follow_up_labels": FOLLOW_UP_LABELS,
+        "event_labels": EVENT_LABELS,
+    }

@@ -1,0 +1,632 @@
+"""Citizen suggestions: received, triaged, acted on, replied to, closed, and shown back.
+
+Each workflow step is one function. A step the workflow does not allow raises
+`IllegalStep` before anything changes. Deadlines count working days on the hall's calendar.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from hallapp.extensions import db
+from hallapp.models import (
+    FOLLOW_UP_KINDS,
+    OPEN_STATUSES,
+    SUGGESTION_CATEGORIES,
+    SUGGESTION_CHANNELS,
+    URGENCIES,
+    FeedbackSetting,
+    Hall,
+    ReplyDeadline,
+    ReplyTemplate,
+    Staff,
+    Suggestion,
+    SuggestionAction,
+    SuggestionEvent,
+    SuggestionFollowUp,
+    SuggestionNote,
+)
+from hallapp.services import audit
+from hallapp.services.calendar import working_day_deadline
+from hallapp.services.errors import HallError, InvalidValue, NotFound
+
+# No 0/O, 1/I/L: a code read aloud on the hotline or copied from a slip stays unambiguous.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 10
+MAX_TEXT = 4000
+DEFAULT_REPLY_DAYS = 5
+# Mainland mobiles, landlines with area code, optionally +86: what the hall can call back.
+PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}\d{7,8})$")
+
+
+class IllegalStep(HallError):
+    message = _l("This step is not possible for the suggestion as it stands.")
+
+
+class ReplyRequired(IllegalStep):
+    message = _l("The citizen asked for a reply: publish a reply before closing.")
+
+
+class CallbackRequired(IllegalStep):
+    message = _l("The citizen left a phone number: log a callback before closing.")
+
+
+class UnknownTrackingCode(NotFound):
+    message = _l("We found no suggestion with this tracking code. Please check it and try again.")
+
+
+def _event(
+    suggestion: Suggestion,
+    kind: str,
+    *,
+    actor: Staff | None,
+    now: datetime,
+    from_status: str | None = None,
+    detail: str = "",
+) -> SuggestionEvent:
+    event = SuggestionEvent(
+        kind=kind,
+        actor_id=actor.id if actor else None,
+        at=now,
+        from_status=from_status,
+        to_status=suggestion.status,
+        detail=detail[:4000],
+    )
+    suggestion.events.append(event)
+    return event
+
+
+def _move(suggestion: Suggestion, allowed: tuple[str, ...], to: str) -> str:
+    if suggestion.status not in allowed:
+        raise IllegalStep()
+    before = suggestion.status
+    suggestion.status = to
+    return before
+
+
+def _clean_text(text: str | None, field: str = "text") -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidValue(_l("Please write your suggestion."), field=field)
+    if len(text) > MAX_TEXT:
+        raise InvalidValue(
+            _l(
+                "Please keep it under %(max)d characters (you wrote %(count)d).",
+                max=MAX_TEXT,
+                count=len(text),
+            ),
+            field=field,
+        )
+    return text
+
+
+def normalize_phone(value: str | None) -> str | None:
+    """A phone number the hall can dial, or None when left empty; anything else is refused."""
+    value = re.sub(r"[\s\-()]", "", value or "")
+    if not value:
+        return None
+    if value.startswith("+86"):
+        value = value[3:]
+    elif value.startswith("0086"):
+        value = value[4:]
+    if not PHONE.match(value):
+        raise InvalidValue(
+            _l("This is not a phone number we can call: e.g. 13812345678 or 020-12345678."),
+            field="contact_phone",
+        )
+    return value
+
+
+def normalize_code(code: str | None) -> str:
+    return re.sub(r"[\s\-]", "", code or "").upper()
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(select(Suggestion.id).where(Suggestion.tracking_code == code)) is None:
+            return code
+
+
+def reply_days(hall: Hall, category: str) -> int:
+    days = db.session.scalar(
+        select(ReplyDeadline.working_days).where(
+            ReplyDeadline.hall_id == hall.id, ReplyDeadline.category == category
+        )
+    )
+    return days or DEFAULT_REPLY_DAYS
+
+
+def reply_deadlines(hall: Hall) -> dict[str, int]:
+    return {category: reply_days(hall, category) for category in SUGGESTION_CATEGORIES}
+
+
+def set_reply_deadline(hall: Hall, category: str, working_days: int, *, actor: Staff) -> None:
+    """Supervisors choose how many working days each category has; new items follow it."""
+    if category not in SUGGESTION_CATEGORIES:
+        raise InvalidValue(field="category")
+    if not 1 <= working_days <= 60:
+        raise InvalidValue(_l("Between 1 and 60 working days."), field="working_days")
+    row = db.session.scalar(
+        select(ReplyDeadline).where(
+            ReplyDeadline.hall_id == hall.id, ReplyDeadline.category == category
+        )
+    )
+    if row is None:
+        row = ReplyDeadline(hall_id=hall.id, category=category, working_days=working_days)
+        db.session.add(row)
+    row.working_days = working_days
+    audit.record(
+        "feedback.deadline",
+        actor=actor,
+        hall_id=hall.id,
+        target=category,
+        summary=f"{working_days} working days",
+    )
+    db.session.commit()
+
+
+def submit_suggestion(
+    hall: Hall,
+    *,
+    text: str,
+    category: str,
+    now: datetime,
+    contact_phone: str | None = None,
+    wants_reply: bool = False,
+    channel: str = "form",
+    recorded_by: Staff | None = None,
+    visit_ref: str | None = None,
+    callback_required: bool = False,
+) -> Suggestion:
+    """Take a suggestion in the citizen's own words; its reply deadline starts now."""
+    text = _clean_text(text)
+    if category not in SUGGESTION_CATEGORIES:
+        raise InvalidValue(_l("Choose what your suggestion is about."), field="category")
+    if channel not in SUGGESTION_CHANNELS:
+        raise InvalidValue(_l("Choose how the suggestion came in."), field="channel")
+    phone = normalize_phone(contact_phone)
+    suggestion = Suggestion(
+        hall_id=hall.id,
+        tracking_code=_new_code(),
+        channel=channel,
+        category=category,
+        text=text,
+        contact_phone=phone,
+        wants_reply=bool(wants_reply),
+        visit_ref=(visit_ref or "").strip()[:64] or None,
+        recorded_by_id=recorded_by.id if recorded_by else None,
+        created_at=now,
+        due_at=working_day_deadline(hall, now, reply_days(hall, category)),
+        callback_required=bool(callback_required and phone),
+        status="new",
+    )
+    db.session.add(suggestion)
+    _event(suggestion, "submitted", actor=recorded_by, now=now, detail=channel)
+    db.session.commit()
+    return suggestion
+
+
+def find_by_code(hall: Hall, code: str) -> Suggestion:
+    """The citizen's own suggestion, by the code on their slip; nothing else."""
+    code = normalize_code(code)
+    suggestion = None
+    if len(code) == CODE_LENGTH:
+        suggestion = db.session.scalar(
+            select(Suggestion).where(
+                Suggestion.hall_id == hall.id, Suggestion.tracking_code == code
+            )
+        )
+    if suggestion is None:
+        raise UnknownTrackingCode(field="code")
+    return suggestion
+
+
+def get_suggestion(hall: Hall, suggestion_id: int) -> Suggestion:
+    suggestion = db.session.get(Suggestion, suggestion_id)
+    if suggestion is None or suggestion.hall_id != hall.id:
+        raise NotFound()
+    return suggestion
+
+
+def triage(
+    suggestion: Suggestion,
+    *,
+    actor: Staff,
+    now: datetime,
+    category: str,
+    owner: Staff | None,
+    urgency: str = "normal",
+) -> Suggestion:
+    """Sort a suggestion: its category (which sets the deadline), who owns it, how urgent."""
+    if category not in SUGGESTION_CATEGORIES:
+        raise InvalidValue(field="category")
+    if urgency not in URGENCIES:
+        raise InvalidValue(field="urgency")
+    if owner is not None and owner.hall_id != suggestion.hall_id:
+        raise InvalidValue(_l("The owner must work in this hall."), field="owner")
+    if suggestion.status not in OPEN_STATUSES:
+        raise IllegalStep()
+    before = suggestion.status
+    if before == "new":
+        suggestion.status = "triaged"
+    if category != suggestion.category:
+        suggestion.category = category
+        suggestion.due_at = working_day_deadline(
+            suggestion.hall, suggestion.created_at, reply_days(suggestion.hall, category)
+        )
+    suggestion.owner_id = owner.id if owner else None
+    suggestion.urgency = urgency
+    detail = f"{category}, {urgency}, {owner.full_name if owner else '-'}"
+    _event(suggestion, "triaged", actor=actor, now=now, from_status=before, detail=detail)
+    db.session.commit()
+    return suggestion
+
+
+def start_work(suggestion: Suggestion, *, actor: Staff, now: datetime) -> Suggestion:
+    """The owner starts on it."""
+    before = _move(suggestion, ("triaged",), "in_progress")
+    _event(suggestion, "started", actor=actor, now=now, from_status=before)
+    db.session.commit()
+    return suggestion
+
+
+def reply(suggestion: Suggestion, *, actor: Staff, now: datetime, text: str) -> Suggestion:
+    """Publish the reply the citizen reads on the tracking page; a later reply replaces it."""
+    text = _clean_text(text, field="reply")
+    before = _move(suggestion, ("triaged", "in_progress", "replied"), "replied")
+    suggestion.public_reply = text
+    if suggestion.replied_at is None:
+        suggestion.replied_at = now
+    _event(suggestion, "replied", actor=actor, now=now, from_status=before, detail=text)
+    db.session.commit()
+    return suggestion
+
+
+def has_callback(suggestion: Suggestion) -> bool:
+    return any(f.kind in ("callback", "call") for f in suggestion.follow_ups)
+
+
+def close(suggestion: Suggestion, *, actor: Staff, now: datetime) -> Suggestion:
+    """Close it: a citizen who asked for a reply must have one, a callback must be logged."""
+    if suggestion.status not in ("triaged", "in_progress", "replied"):
+        raise IllegalStep()
+    if suggestion.wants_reply and not suggestion.public_reply:
+        raise ReplyRequired()
+    if suggestion.callback_required and not has_callback(suggestion):
+        raise CallbackRequired()
+    before = _move(suggestion, ("triaged", "in_progress", "replied"), "closed")
+    suggestion.closed_at = now
+    _event(suggestion, "closed", actor=actor, now=now, from_status=before)
+    db.session.commit()
+    return suggestion
+
+
+def reopen(suggestion: Suggestion, *, actor: Staff, now: datetime, reason: str) -> Suggestion:
+    """Open a replied or closed suggestion again, saying why; it leaves the public page."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidValue(_l("Say why it is reopened."), field="reason")
+    before = _move(suggestion, ("replied", "closed"), "in_progress")
+    suggestion.closed_at = None
+    suggestion.duplicate_of_id = None
+    suggestion.published = False
+    _event(suggestion, "reopened", actor=actor, now=now, from_status=before, detail=reason)
+    db.session.commit()
+    return suggestion
+
+
+def mark_duplicate(
+    suggestion: Suggestion, *, original_code: str, actor: Staff, now: datetime
+) -> Suggestion:
+    """Close it as the same matter as another suggestion of the hall, which carries the work."""
+    original = db.session.scalar(
+        select(Suggestion).where(
+            Suggestion.hall_id == suggestion.hall_id,
+            Suggestion.tracking_code == normalize_code(original_code),
+        )
+    )
+    if original is None:
+        raise InvalidValue(_l("No suggestion of this hall has that code."), field="original")
+    if original.id == suggestion.id or original.duplicate_of_id == suggestion.id:
+        raise InvalidValue(_l("A suggestion cannot duplicate itself."), field="original")
+    before = _move(suggestion, OPEN_STATUSES, "closed")
+    suggestion.duplicate_of_id = original.id
+    suggestion.closed_at = now
+    _event(
+        suggestion,
+        "duplicate",
+        actor=actor,
+        now=now,
+        from_status=before,
+        detail=original.tracking_code,
+    )
+    db.session.commit()
+    return suggestion
+
+
+def add_note(suggestion: Suggestion, *, actor: Staff, now: datetime, text: str) -> SuggestionNote:
+    """An internal note for colleagues; the citizen never sees it."""
+    text = _clean_text(text, field="text")
+    note = SuggestionNote(author_id=actor.id, at=now, text=text)
+    suggestion.notes.append(note)
+    _event(suggestion, "note", actor=actor, now=now, from_status=suggestion.status)
+    db.session.commit()
+    return note
+
+
+def record_action(
+    suggestion: Suggestion, *, actor: Staff, now: datetime, text: str
+) -> SuggestionAction:
+    """What the hall did about it."""
+    if suggestion.status == "closed":
+        raise IllegalStep()
+    text = _clean_text(text, field="text")
+    action = SuggestionAction(author_id=actor.id, at=now, text=text)
+    suggestion.actions.append(action)
+    _event(suggestion, "action", actor=actor, now=now, from_status=suggestion.status, detail=text)
+    db.session.commit()
+    return action
+
+
+def record_follow_up(
+    suggestion: Suggestion,
+    *,
+    actor: Staff,
+    now: datetime,
+    kind: str,
+    happened_on: date,
+    outcome: str,
+) -> SuggestionFollowUp:
+    """A call or an invitation to come and try, with the date and what the citizen said."""
+    if kind not in FOLLOW_UP_KINDS:
+        raise InvalidValue(field="kind")
+    if happened_on > now.astimezone(ZoneInfo(suggestion.hall.timezone)).date():
+        raise InvalidValue(_l("A follow-up cannot be in the future."), field="happened_on")
+    outcome = _clean_text(outcome, field="outcome")
+    follow_up = SuggestionFollowUp(
+        author_id=actor.id, at=now, kind=kind, happened_on=happened_on, outcome=outcome
+    )
+    suggestion.follow_ups.append(follow_up)
+    _event(
+        suggestion,
+        "follow_up",
+        actor=actor,
+        now=now,
+        from_status=suggestion.status,
+        detail=f"{kind} {happened_on.isoformat()}: {outcome}",
+    )
+    db.session.commit()
+    return follow_up
+
+
+def publish(suggestion: Suggestion, *, actor: Staff, now: datetime, change: str) -> Suggestion:
+    """Show a closed suggestion on "you said, we did", with the change in public words."""
+    if suggestion.status != "closed" or suggestion.duplicate_of_id is not None:
+        raise IllegalStep(_l("Only a closed suggestion that is not a duplicate can be published."))
+    suggestion.published_change = _clean_text(change, field="change")
+    suggestion.published = True
+    _event(suggestion, "published", actor=actor, now=now, from_status=suggestion.status)
+    db.session.commit()
+    return suggestion
+
+
+def unpublish(suggestion: Suggestion, *, actor: Staff, now: datetime) -> Suggestion:
+    if not suggestion.published:
+        raise IllegalStep()
+    suggestion.published = False
+    _event(suggestion, "unpublished", actor=actor, now=now, from_status=suggestion.status)
+    db.session.commit()
+    return suggestion
+
+
+def view_contact(
+    suggestion: Suggestion, *, actor: Staff, now: datetime, address: str | None = None
+) -> str | None:
+    """The citizen's phone, for a supervisor; every look is written to the audit log."""
+    audit.record(
+        "feedback.contact.view",
+        actor=actor,
+        hall_id=suggestion.hall_id,
+        target=f"suggestion:{suggestion.id}",
+        summary=suggestion.tracking_code,
+        address=address,
+        now=now,
+    )
+    db.session.commit()
+    return suggestion.contact_phone
+
+
+@dataclass
+class InboxFilter:
+    status: str = ""  # "" means every open one, "all" every one
+    category: str = ""
+    age: str = ""  # "", day, week, older, overdue
+    owner: str = ""  # "", "me", "none", or a staff id
+
+
+def inbox(hall: Hall, filters: InboxFilter, *, me: Staff, now: datetime) -> list[Suggestion]:
+    """The supervisor's list: urgent and oldest deadline first."""
+    query = select(Suggestion).where(Suggestion.hall_id == hall.id)
+    if filters.status == "all":
+        pass
+    elif filters.status:
+        query = query.where(Suggestion.status == filters.status)
+    else:
+        query = query.where(Suggestion.status.in_(OPEN_STATUSES))
+    if filters.category:
+        query = query.where(Suggestion.category == filters.category)
+    if filters.age == "day":
+        query = query.where(Suggestion.created_at >= now - timedelta(days=1))
+    elif filters.age == "week":
+        query = query.where(Suggestion.created_at >= now - timedelta(days=7))
+    elif filters.age == "older":
+        query = query.where(Suggestion.created_at < now - timedelta(days=7))
+    elif filters.age == "overdue":
+        query = query.where(Suggestion.status.in_(OPEN_STATUSES), Suggestion.due_at <= now)
+    if filters.owner == "me":
+        query = query.where(Suggestion.owner_id == me.id)
+    elif filters.owner == "none":
+        query = query.where(Suggestion.owner_id.is_(None))
+    elif filters.owner.isdigit():
+        query = query.where(Suggestion.owner_id == int(filters.owner))
+    query = query.order_by(
+        (Suggestion.urgency == "urgent").desc(), Suggestion.due_at, Suggestion.id
+    ).limit(500)
+    return list(db.session.scalars(query))
+
+
+def possible_owners(hall: Hall) -> list[Staff]:
+    return [
+        staff
+        for staff in db.session.scalars(
+            select(Staff).where(Staff.hall_id == hall.id, Staff.active).order_by(Staff.full_name)
+        )
+        if staff.has_role("supervisor", "guide", "admin")
+    ]
+
+
+def said_and_done(hall: Hall, limit: int = 50) -> list[Suggestion]:
+    """Closed suggestions supervisors chose to publish, newest first."""
+    return list(
+        db.session.scalars(
+            select(Suggestion)
+            .where(Suggestion.hall_id == hall.id, Suggestion.published)
+            .order_by(Suggestion.closed_at.desc(), Suggestion.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def settings(hall: Hall) -> FeedbackSetting:
+    row = db.session.get(FeedbackSetting, hall.id)
+    return row or FeedbackSetting(hall_id=hall.id, show_on_display=False)
+
+
+def set_show_on_display(hall: Hall, show: bool, *, actor: Staff) -> None:
+    """Whether the display board shows "you said, we did" between calls."""
+    row = db.session.get(FeedbackSetting, hall.id)
+    if row is None:
+        row = FeedbackSetting(hall_id=hall.id)
+        db.session.add(row)
+    row.show_on_display = bool(show)
+    audit.record("feedback.display", actor=actor, hall_id=hall.id, summary=str(bool(show)))
+    db.session.commit()
+
+
+def display_items(hall: Hall, limit: int = 5) -> list[Suggestion]:
+    """What the board shows between calls; nothing when the hall has not asked for it."""
+    if not settings(hall).show_on_display:
+        return []
+    return said_and_done(hall, limit=limit)
+
+
+def active_templates(hall: Hall) -> list[ReplyTemplate]:
+    return list(
+        db.session.scalars(
+            select(ReplyTemplate)
+            .where(ReplyTemplate.hall_id == hall.id, ReplyTemplate.active)
+            .order_by(ReplyTemplate.title)
+        )
+    )
+
+
+def save_template(
+    hall: Hall, *, title: str, body: str, actor: Staff, template: ReplyTemplate | None = None
+) -> ReplyTemplate:
+    """Add or change a reply template of the hall."""
+    title = (title or "").strip()
+    if not title or len(title) > 120:
+        raise InvalidValue(_l("Give the template a title of up to 120 characters."), field="title")
+    body = _clean_text(body, field="body")
+    if template is None:
+        template = ReplyTemplate(hall_id=hall.id)
+        db.session.add(template)
+    template.title = title
+    template.body = body
+    template.active = True
+    db.session.flush()
+    audit.record(
+        "feedback.template.save", actor=actor, hall_id=hall.id, target=f"template:{template.id}"
+    )
+    db.session.commit()
+    return template
+
+
+def retire_template(template: ReplyTemplate, *, actor: Staff) -> None:
+    template.active = False
+    audit.record(
+        "feedback.template.retire",
+        actor=actor,
+        hall_id=template.hall_id,
+        target=f"template:{template.id}",
+    )
+    db.session.commit()
+
+
+@dataclass
+class FigureRow:
+    key: str
+    received: int = 0
+    replied: int = 0
+    replied_on_time: int = 0
+    reply_hours: list[float] = field(default_factory=list)
+
+    @property
+    def median_hours(self) -> float | None:
+        return round(statistics.median(self.reply_hours), 1) if self.reply_hours else None
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.replied_on_time / self.received if self.received else None
+
+
+@dataclass
+class Figures:
+    start: date
+    end: date
+    total: FigureRow
+    by_category: list[FigureRow]
+    by_channel: list[FigureRow]
+
+
+def figures(hall: Hall, start: date, end: date) -> Figures:
+    """Received, replied within deadline and median time to reply, for hall-local dates."""
+    tz = ZoneInfo(hall.timezone)
+    since = datetime.combine(start, time(0), tzinfo=tz)
+    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz)
+    rows = db.session.scalars(
+        select(Suggestion).where(
+            Suggestion.hall_id == hall.id,
+            Suggestion.created_at >= since,
+            Suggestion.created_at < until,
+            Suggestion.duplicate_of_id.is_(None),
+        )
+    )
+    total = FigureRow("total")
+    categories = {key: FigureRow(key) for key in SUGGESTION_CATEGORIES}
+    channels = {key: FigureRow(key) for key in SUGGESTION_CHANNELS}
+    for suggestion in rows:
+        for row in (total, categories[suggestion.category], channels[suggestion.channel]):
+            row.received += 1
+            if suggestion.replied_at is not None:
+                row.replied += 1
+                if suggestion.replied_at <= suggestion.due_at:
+                    row.replied_on_time += 1
+                hours = (suggestion.replied_at - suggestion.created_at).total_seconds() / 3600
+                row.reply_hours.append(hours)
+    return Figures(
+        start=start,
+        end=end,
+        total=total,
+        by_category=[row for row in categories.values() if row.received],
+        by_channel=[row for row in channels.values() if row.received],
+    )

@@ -1,0 +1,46 @@
+"""Test helpers for citizen suggestions."""
+
+from datetime import UTC, datetime, timedelta
+
+from hallapp.blueprints.feedback.spam import form_stamp
+from hallapp.models import Hall, Staff, Suggestion
+from hallapp.services import feedback
+
+# Monday 2 November 2026, 10:00 in the hall (02:00 UTC).
+MONDAY_10AM = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
+
+
+def make_suggestion(
+    hall: Hall,
+    text: str = "The self-service machines are hard to use for elderly people.",
+    *,
+    now: datetime = MONDAY_10AM,
+    category: str = "machines",
+    **fields,
+) -> Suggestion:
+    return feedback.submit_suggestion(hall, text=text, category=category, now=now, **fields)
+
+
+def old_stamp(seconds: int = 60) -> str:
+    """A form stamp as if the citizen opened the form `seconds` ago."""
+    return form_stamp(datetime.now(UTC) - timedelta(seconds=seconds))
+
+
+def suggestion_post(**fields) -> dict:
+    data = {
+        "category": "machines",
+        "text": "The self-service machines are hard to use for elderly people.",
+        "contact_phone": "",
+        "started": old_stamp(),
+        "website": "",
+    }
+    data.update(fields)
+    return data
+
+
+def replied_and_closed(suggestion: Suggestion, supervisor: Staff, now: datetime) -> Suggestion:
+    feedback.triage(
+        suggestion, actor=supervisor, now=now, category=suggestion.category, owner=supervisor
+    )
+    feedback.reply(suggestion, actor=supervisor, now=now, text="We widened the screens.")
+    return feedback.close(suggestion, actor=supervisor, now=now)
