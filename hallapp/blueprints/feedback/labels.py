@@ -27,7 +27,7 @@ STATUS_LABELS = {
     "triaged": _l("Triaged"),
     "in_progress": _l("In progress"),
     "replied": _l("Replied"),
-    "closed": _l("Closed"),
+    "closed": _l("Done"),
 }
 
 # The citizen's tracking page speaks plainly about where things stand.
@@ -36,7 +36,7 @@ PUBLIC_STATUS_LABELS = {
     "triaged": _l("Being looked at"),
     "in_progress": _l("Being looked at"),
     "replied": _l("Replied"),
-    "closed": _l("Closed"),
+    "closed": _l("Done"),
 }
 
 STATUS_CLASSES = {
@@ -61,7 +61,7 @@ EVENT_LABELS = {
     "triaged": _l("Triaged"),
     "started": _l("Work started"),
     "replied": _l("Reply published"),
-    "closed": _l("Closed"),
+    "closed": _l("Done"),
     "reopened": _l("Reopened"),
     "duplicate": _l("Marked as duplicate"),
     "note": _l("Internal note"),

@@ -1,0 +1,47 @@
+from tests.browser.conftest import serious_accessibility_violations, sign_in
+from tests.builders import PASSWORD, make_staff
+
+SCRIPT = "<script>document.title='owned'</script>"
+
+
+def test_a_citizens_suggestion_gets_the_supervisors_reply_on_the_tracking_page(
+    page, live_server, hall
+):
+    make_staff(hall, "supervisor", username="boss", full_name="王主任")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    # The citizen, on their own phone, after scanning the QR code in the hall.
+    page.goto(f"{live_server}/suggest/demo")
+    assert serious_accessibility_violations(page) == []
+    page.get_by_label("自助设备").check()
+    page.get_by_label("您的建议").fill(f"自助机太多，老年人不会用。{SCRIPT}")
+    page.get_by_label("我希望得到答复").check()
+    page.wait_for_timeout(3100)  # a person takes longer than the minimum fill time
+    page.get_by_role("button", name="提交建议").click()
+    code = page.locator("#feedback-tracking-code").inner_text()
+    tracking_url = page.get_by_role("link", name="打开我的查询页面").get_attribute("href")
+    assert len(code.replace("-", "")) == 10
+
+    # The supervisor triages and replies.
+    sign_in(page, live_server, "boss", PASSWORD)
+    page.goto(f"{live_server}/feedback/")
+    page.get_by_role("link", name=code).click()
+    assert page.locator("#feedback-text").inner_text().endswith(SCRIPT)
+    assert page.title() != "owned"
+    page.get_by_role("button", name="保存分派").click()
+    page.locator("#feedback-status", has_text="已分派").wait_for()
+    page.get_by_label("公开答复").fill("谢谢您的建议。我们已加宽屏幕、放大字体，欢迎您再来试用。")
+    page.get_by_role("button", name="发布答复").click()
+    page.locator("#feedback-status", has_text="已答复").wait_for()
+    page.get_by_role("button", name="办结").click()
+    page.locator("#feedback-status", has_text="已办结").wait_for()
+    assert serious_accessibility_violations(page) == []
+
+    # The citizen reads the reply.
+    page.context.clear_cookies()
+    page.goto(f"{live_server}{tracking_url}")
+    assert "已加宽屏幕" in page.locator("#feedback-public-reply").inner_text()
+    assert page.locator("#feedback-public-status").inner_text() == "已办结"
+    assert dialogs == []
+    assert page.title() != "owned"

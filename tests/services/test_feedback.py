@@ -1,0 +1,332 @@
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from hallapp.models import AuditEntry, CalendarDay, Suggestion
+from hallapp.services import calendar, feedback
+from hallapp.services.errors import InvalidValue
+from tests.builders import make_hall, make_staff
+from tests.feedback_builders import MONDAY_10AM, make_suggestion, replied_and_closed
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+THURSDAY_10AM = MONDAY_10AM + timedelta(days=3)
+
+
+@pytest.fixture
+def supervisor(hall):
+    return make_staff(hall, "supervisor", full_name="王主任")
+
+
+def _statuses(suggestion):
+    return [(event.kind, event.from_status, event.to_status) for event in suggestion.events]
+
+
+# Deadlines in working days
+
+
+def test_reply_is_due_five_working_days_later_across_the_weekend(db, hall):
+    suggestion = make_suggestion(hall, now=THURSDAY_10AM)
+    # Fri 6, Mon 9, Tue 10, Wed 11, Thu 12 November: due at the end of Thursday 12th.
+    assert suggestion.due_at == datetime(2026, 11, 13, 0, 0, tzinfo=SHANGHAI)
+
+
+def test_a_public_holiday_pushes_the_deadline_back_and_a_make_up_day_pulls_it_in(db, hall):
+    db.session.add(CalendarDay(hall_id=hall.id, day=date(2026, 11, 9), kind="holiday"))
+    db.session.commit()
+    over_holiday = make_suggestion(hall, now=THURSDAY_10AM)
+    assert over_holiday.due_at == datetime(2026, 11, 14, 0, 0, tzinfo=SHANGHAI)
+
+    db.session.add(CalendarDay(hall_id=hall.id, day=date(2026, 11, 7), kind="workday"))
+    db.session.commit()
+    with_make_up_saturday = make_suggestion(hall, now=THURSDAY_10AM)
+    assert with_make_up_saturday.due_at == datetime(2026, 11, 13, 0, 0, tzinfo=SHANGHAI)
+
+
+def test_each_category_follows_its_own_configured_deadline(db, hall, supervisor):
+    feedback.set_reply_deadline(hall, "accessibility", 2, actor=supervisor)
+    quick = make_suggestion(hall, category="accessibility", now=THURSDAY_10AM)
+    assert quick.due_at == datetime(2026, 11, 10, 0, 0, tzinfo=SHANGHAI)  # Fri 6, Mon 9
+
+
+def test_changing_the_category_at_triage_recomputes_the_deadline(db, hall, supervisor):
+    feedback.set_reply_deadline(hall, "staff", 1, actor=supervisor)
+    suggestion = make_suggestion(hall, category="other", now=MONDAY_10AM)
+    feedback.triage(
+        suggestion, actor=supervisor, now=MONDAY_10AM, category="staff", owner=supervisor
+    )
+    assert suggestion.due_at == datetime(2026, 11, 4, 0, 0, tzinfo=SHANGHAI)
+
+
+def test_an_open_suggestion_is_overdue_once_its_deadline_passes(db, hall, supervisor):
+    suggestion = make_suggestion(hall, now=MONDAY_10AM)
+    due = suggestion.due_at
+    assert not suggestion.is_overdue(due - timedelta(seconds=1))
+    assert suggestion.is_overdue(due)
+    everyone = feedback.InboxFilter(age="overdue")
+    assert feedback.inbox(hall, everyone, me=supervisor, now=due - timedelta(minutes=1)) == []
+    assert feedback.inbox(hall, everyone, me=supervisor, now=due) == [suggestion]
+
+    feedback.triage(suggestion, actor=supervisor, now=due, category="machines", owner=None)
+    feedback.reply(suggestion, actor=supervisor, now=due, text="Done.")
+    assert not suggestion.is_overdue(due + timedelta(days=10))
+
+
+# The workflow
+
+
+def test_the_whole_workflow_records_who_did_each_step_and_when(db, hall, supervisor):
+    suggestion = make_suggestion(hall, wants_reply=True)
+    later = MONDAY_10AM + timedelta(hours=1)
+    feedback.triage(suggestion, actor=supervisor, now=later, category="machines", owner=supervisor)
+    feedback.start_work(suggestion, actor=supervisor, now=later)
+    feedback.record_action(
+        suggestion,
+        actor=supervisor,
+        now=later,
+        text="Screens widened and fonts enlarged on all self-service machines",
+    )
+    feedback.record_follow_up(
+        suggestion,
+        actor=supervisor,
+        now=later,
+        kind="invitation",
+        happened_on=date(2026, 11, 2),
+        outcome="She came and tried; much easier now.",
+    )
+    feedback.reply(suggestion, actor=supervisor, now=later, text="Thank you: we changed it.")
+    feedback.close(suggestion, actor=supervisor, now=later)
+
+    assert suggestion.status == "closed"
+    assert suggestion.closed_at == later
+    assert [step for step in _statuses(suggestion) if step[1] != step[2]] == [
+        ("submitted", None, "new"),
+        ("triaged", "new", "triaged"),
+        ("started", "triaged", "in_progress"),
+        ("replied", "in_progress", "replied"),
+        ("closed", "replied", "closed"),
+    ]
+    assert {event.actor_id for event in suggestion.events[1:]} == {supervisor.id}
+    assert suggestion.events[0].actor_id is None  # the citizen, anonymous
+
+
+@pytest.mark.parametrize(
+    ("step", "status"),
+    [
+        ("start", "new"),
+        ("close", "new"),
+        ("reopen", "new"),
+        ("reopen", "in_progress"),
+        ("publish", "replied"),
+        ("reply", "closed"),
+        ("triage", "closed"),
+        ("start", "closed"),
+    ],
+)
+def test_an_illegal_step_is_refused_and_changes_nothing(db, hall, supervisor, step, status):
+    suggestion = make_suggestion(hall)
+    suggestion.status = status
+    db.session.commit()
+    events_before = len(suggestion.events)
+    run = {
+        "start": lambda: feedback.start_work(suggestion, actor=supervisor, now=MONDAY_10AM),
+        "close": lambda: feedback.close(suggestion, actor=supervisor, now=MONDAY_10AM),
+        "reopen": lambda: feedback.reopen(
+            suggestion, actor=supervisor, now=MONDAY_10AM, reason="Not fixed"
+        ),
+        "publish": lambda: feedback.publish(
+            suggestion, actor=supervisor, now=MONDAY_10AM, change="Wider screens"
+        ),
+        "reply": lambda: feedback.reply(suggestion, actor=supervisor, now=MONDAY_10AM, text="Hi"),
+        "triage": lambda: feedback.triage(
+            suggestion, actor=supervisor, now=MONDAY_10AM, category="other", owner=None
+        ),
+    }[step]
+    with pytest.raises(feedback.IllegalStep):
+        run()
+    db.session.rollback()
+    db.session.expire_all()
+    assert suggestion.status == status
+    assert len(suggestion.events) == events_before
+    assert not suggestion.published
+
+
+def test_closing_needs_a_reply_when_the_citizen_asked_for_one(db, hall, supervisor):
+    wants = make_suggestion(hall, wants_reply=True)
+    feedback.triage(wants, actor=supervisor, now=MONDAY_10AM, category="machines", owner=None)
+    with pytest.raises(feedback.ReplyRequired):
+        feedback.close(wants, actor=supervisor, now=MONDAY_10AM)
+    db.session.rollback()
+    assert wants.status == "triaged"
+
+    quiet = make_suggestion(hall, wants_reply=False)
+    feedback.triage(quiet, actor=supervisor, now=MONDAY_10AM, category="machines", owner=None)
+    feedback.close(quiet, actor=supervisor, now=MONDAY_10AM)
+    assert quiet.status == "closed"
+
+
+def test_a_required_callback_must_be_logged_before_closing(db, hall, supervisor):
+    suggestion = make_suggestion(hall, contact_phone="13812345678", callback_required=True)
+    feedback.triage(suggestion, actor=supervisor, now=MONDAY_10AM, category="staff", owner=None)
+    with pytest.raises(feedback.CallbackRequired):
+        feedback.close(suggestion, actor=supervisor, now=MONDAY_10AM)
+    db.session.rollback()
+    feedback.record_follow_up(
+        suggestion,
+        actor=supervisor,
+        now=MONDAY_10AM,
+        kind="callback",
+        happened_on=date(2026, 11, 2),
+        outcome="Explained the rules; satisfied.",
+    )
+    feedback.close(suggestion, actor=supervisor, now=MONDAY_10AM)
+    assert suggestion.status == "closed"
+
+
+def test_reopening_is_recorded_with_its_reason_and_leaves_the_public_page(db, hall, supervisor):
+    suggestion = replied_and_closed(make_suggestion(hall), supervisor, MONDAY_10AM)
+    feedback.publish(suggestion, actor=supervisor, now=MONDAY_10AM, change="Wider screens")
+    feedback.reopen(suggestion, actor=supervisor, now=MONDAY_10AM, reason="Fonts still small")
+    assert suggestion.status == "in_progress"
+    assert not suggestion.published
+    assert suggestion.events[-1].kind == "reopened"
+    assert suggestion.events[-1].detail == "Fonts still small"
+    assert feedback.said_and_done(hall) == []
+
+
+def test_a_duplicate_is_closed_against_its_original(db, hall, supervisor):
+    original = make_suggestion(hall)
+    again = make_suggestion(hall, "Same again: the machines are too hard.")
+    feedback.mark_duplicate(
+        again, original_code=original.code_display.lower(), actor=supervisor, now=MONDAY_10AM
+    )
+    assert again.status == "closed"
+    assert again.duplicate_of == original
+    with pytest.raises(InvalidValue):
+        feedback.mark_duplicate(
+            original, original_code=original.tracking_code, actor=supervisor, now=MONDAY_10AM
+        )
+
+
+def test_internal_notes_are_kept_apart_from_the_public_reply(db, hall, supervisor):
+    suggestion = make_suggestion(hall)
+    feedback.add_note(suggestion, actor=supervisor, now=MONDAY_10AM, text="Ask the vendor")
+    assert [note.text for note in suggestion.notes] == ["Ask the vendor"]
+    assert suggestion.public_reply is None
+
+
+# Input
+
+
+def test_tracking_codes_are_ten_unambiguous_characters_and_found_as_typed(db, hall):
+    suggestion = make_suggestion(hall)
+    code = suggestion.tracking_code
+    assert len(code) == 10
+    assert set(code) <= set(feedback.CODE_ALPHABET)
+    assert not set(code) & set("01IOL")
+    typed = f" {code[:5].lower()}-{code[5:]} "
+    assert feedback.find_by_code(hall, typed) == suggestion
+
+
+def test_a_code_from_another_hall_or_a_wrong_code_finds_nothing(db, hall):
+    other_hall = make_hall("other")
+    theirs = make_suggestion(other_hall)
+    with pytest.raises(feedback.UnknownTrackingCode):
+        feedback.find_by_code(hall, theirs.tracking_code)
+    with pytest.raises(feedback.UnknownTrackingCode):
+        feedback.find_by_code(hall, "NOPE")
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("138 1234 5678", "13812345678"),
+        ("+86 13812345678", "13812345678"),
+        ("020-12345678", "02012345678"),
+        ("", None),
+    ],
+)
+def test_phone_numbers_are_kept_in_one_shape(typed, stored):
+    assert feedback.normalize_phone(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["12345", "not a phone", "23812345678", "1381234567x"])
+def test_something_that_is_not_a_phone_number_is_refused(typed):
+    with pytest.raises(InvalidValue) as refused:
+        feedback.normalize_phone(typed)
+    assert refused.value.field == "contact_phone"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 20_000])
+def test_empty_or_overlong_text_is_refused_and_nothing_is_stored(db, hall, text):
+    with pytest.raises(InvalidValue):
+        make_suggestion(hall, text)
+    db.session.rollback()
+    assert db.session.scalar(select(Suggestion)) is None
+
+
+def test_viewing_the_phone_number_is_written_to_the_audit_log(db, hall, supervisor):
+    suggestion = make_suggestion(hall, contact_phone="13812345678")
+    phone = feedback.view_contact(suggestion, actor=supervisor, now=MONDAY_10AM, address="10.0.0.5")
+    assert phone == "13812345678"
+    entry = db.session.scalar(select(AuditEntry))
+    assert entry.action == "feedback.contact.view"
+    assert entry.actor_id == supervisor.id
+    assert entry.address == "10.0.0.5"
+    assert "13812345678" not in entry.summary
+
+
+# Public page, figures, calendar
+
+
+def test_only_published_closed_suggestions_are_said_and_done(db, hall, supervisor):
+    published = replied_and_closed(make_suggestion(hall), supervisor, MONDAY_10AM)
+    feedback.publish(published, actor=supervisor, now=MONDAY_10AM, change="Wider screens")
+    replied_and_closed(make_suggestion(hall), supervisor, MONDAY_10AM)
+    make_suggestion(hall)
+    assert feedback.said_and_done(hall) == [published]
+    assert feedback.display_items(hall) == []
+    feedback.set_show_on_display(hall, True, actor=supervisor)
+    assert feedback.display_items(hall) == [published]
+
+
+def test_figures_count_received_replied_on_time_and_median_by_category_and_channel(
+    db, hall, supervisor
+):
+    on_time = make_suggestion(hall, category="machines")
+    feedback.triage(on_time, actor=supervisor, now=MONDAY_10AM, category="machines", owner=None)
+    feedback.reply(on_time, actor=supervisor, now=MONDAY_10AM + timedelta(hours=2), text="OK")
+    late = make_suggestion(hall, category="waiting", channel="hotline_12345")
+    feedback.triage(late, actor=supervisor, now=MONDAY_10AM, category="waiting", owner=None)
+    feedback.reply(late, actor=supervisor, now=MONDAY_10AM + timedelta(days=20), text="Sorry")
+    make_suggestion(hall, category="waiting")
+    make_suggestion(hall, now=MONDAY_10AM + timedelta(days=40))  # outside the range
+
+    result = feedback.figures(hall, date(2026, 11, 1), date(2026, 11, 30))
+    assert (result.total.received, result.total.replied, result.total.replied_on_time) == (
+        3,
+        2,
+        1,
+    )
+    assert result.total.median_hours == pytest.approx((2 + 480) / 2)
+    by_category = {row.key: (row.received, row.replied_on_time) for row in result.by_category}
+    assert by_category == {"waiting": (2, 0), "machines": (1, 1)}
+    by_channel = {row.key: row.received for row in result.by_channel}
+    assert by_channel == {"form": 2, "hotline_12345": 1}
+
+
+def test_supervisors_add_and_remove_holidays_and_make_up_days(db, hall, supervisor):
+    holiday = calendar.add_day(hall, date(2026, 12, 31), "holiday", "New Year", actor=supervisor)
+    calendar.add_day(hall, date(2026, 12, 26), "workday", "", actor=supervisor)
+    with pytest.raises(InvalidValue):
+        calendar.add_day(hall, date(2026, 12, 27), "holiday", "", actor=supervisor)  # Sunday
+    db.session.rollback()
+    with pytest.raises(InvalidValue):
+        calendar.add_day(hall, date(2026, 12, 28), "workday", "", actor=supervisor)  # Monday
+    db.session.rollback()
+    assert not calendar.is_working_day(hall, date(2026, 12, 31))
+    assert calendar.is_working_day(hall, date(2026, 12, 26))
+    calendar.remove_day(hall, holiday.id, actor=supervisor)
+    assert calendar.is_working_day(hall, date(2026, 12, 31))
+    assert [day.day for day in calendar.list_days(hall)] == [date(2026, 12, 26)]
