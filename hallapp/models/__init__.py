@@ -20,6 +20,19 @@ from .feedback import (
     SuggestionNote,
 )
 from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
+from .queue import (
+    DEVICE_KINDS,
+    OPEN_STATUSES,
+    PRIORITY_CLASSES,
+    PRIORITY_NEEDS,
+    TICKET_SOURCES,
+    TICKET_STATUSES,
+    DeviceToken,
+    HallVersion,
+    Ticket,
+    TicketEvent,
+    Visit,
+)
 from .staff import ROLES, Staff, StaffRole
 
 __all__ = [
@@ -38,6 +51,17 @@ __all__ = [
     "SuggestionFollowUp",
     "SuggestionNote",
     "DAY_KINDS",
+    "DEVICE_KINDS",
+    "OPEN_STATUSES",
+    "PRIORITY_CLASSES",
+    "PRIORITY_NEEDS",
+    "TICKET_SOURCES",
+    "TICKET_STATUSES",
+    "DeviceToken",
+    "HallVersion",
+    "Ticket",
+    "TicketEvent",
+    "Visit",
     "CalendarDay",
     "COUNTER_STATES",
     "ROLES",
