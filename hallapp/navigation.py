@@ -60,6 +60,18 @@ NAV_ITEMS: list[NavItem] = [
         _l("Public holidays and make-up working days"),
     ),
     NavItem(
+        "feedback.appeals",
+        _l("Rating appeals"),
+        frozenset({"supervisor"}),
+        _l("Officers' appeals against visit ratings"),
+    ),
+    NavItem(
+        "feedback.my_ratings",
+        _l("My ratings"),
+        frozenset({"counter", "enterprise"}),
+        _l("How citizens rated your service; appeal an unfair rating"),
+    ),
+    NavItem(
         "admin.audit",
         _l("Audit log"),
         frozenset({"admin", "supervisor"}),

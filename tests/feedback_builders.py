@@ -44,3 +44,24 @@ def replied_and_closed(suggestion: Suggestion, supervisor: Staff, now: datetime)
     )
     feedback.reply(suggestion, actor=supervisor, now=now, text="We widened the screens.")
     return feedback.close(suggestion, actor=supervisor, now=now)
+
+
+def finished_ticket(
+    hall: Hall, officer: Staff, *, counter_number: int = 1, now=MONDAY_10AM, visit=None, code="A"
+):
+    """A ticket issued, called, served and finished at a counter by `officer`."""
+    from sqlalchemy import select
+
+    from hallapp.extensions import db
+    from hallapp.models import Counter
+    from hallapp.services import queue
+
+    counter = db.session.scalar(
+        select(Counter).where(Counter.hall_id == hall.id, Counter.number == counter_number)
+    )
+    counter.state = "open"
+    db.session.commit()
+    ticket = queue.issue_ticket(hall, code, source="desk", now=now, visit=visit)
+    queue.call_next(counter, now=now, actor=officer)
+    queue.start(ticket, now=now, actor=officer)
+    return queue.finish(ticket, now=now + timedelta(minutes=5), actor=officer)

@@ -4,10 +4,15 @@ from .audit import AuditEntry
 from .base import Base, UTCDateTime, utcnow
 from .calendar import DAY_KINDS, CalendarDay
 from .feedback import (
+    APPEAL_STATES,
+    DISSATISFIED_LEVELS,
     FOLLOW_UP_KINDS,
-    OPEN_STATUSES,
+    RATING_LEVELS,
+    RATING_REASONS,
+    RATING_SOURCES,
     SUGGESTION_CATEGORIES,
     SUGGESTION_CHANNELS,
+    SUGGESTION_OPEN_STATUSES,
     SUGGESTION_STATUSES,
     URGENCIES,
     FeedbackSetting,
@@ -18,6 +23,7 @@ from .feedback import (
     SuggestionEvent,
     SuggestionFollowUp,
     SuggestionNote,
+    VisitRating,
 )
 from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
 from .queue import (
@@ -36,10 +42,17 @@ from .queue import (
 from .staff import ROLES, Staff, StaffRole
 
 __all__ = [
+    "APPEAL_STATES",
+    "DISSATISFIED_LEVELS",
+    "RATING_LEVELS",
+    "RATING_REASONS",
+    "RATING_SOURCES",
+    "VisitRating",
     "FOLLOW_UP_KINDS",
     "OPEN_STATUSES",
     "SUGGESTION_CATEGORIES",
     "SUGGESTION_CHANNELS",
+    "SUGGESTION_OPEN_STATUSES",
     "SUGGESTION_STATUSES",
     "URGENCIES",
     "FeedbackSetting",
@@ -52,7 +65,6 @@ __all__ = [
     "SuggestionNote",
     "DAY_KINDS",
     "DEVICE_KINDS",
-    "OPEN_STATUSES",
     "PRIORITY_CLASSES",
     "PRIORITY_NEEDS",
     "TICKET_SOURCES",

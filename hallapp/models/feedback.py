@@ -14,7 +14,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 from .hall import Hall
@@ -32,7 +32,7 @@ SUGGESTION_CATEGORIES = (
 # Where the suggestion came from: the public form, the kiosk, or staff writing it down.
 SUGGESTION_CHANNELS = ("form", "kiosk", "desk", "paper", "hotline_12345", "hotline_12367", "rating")
 SUGGESTION_STATUSES = ("new", "triaged", "in_progress", "replied", "closed")
-OPEN_STATUSES = ("new", "triaged", "in_progress")
+SUGGESTION_OPEN_STATUSES = ("new", "triaged", "in_progress")
 URGENCIES = ("normal", "urgent")
 FOLLOW_UP_KINDS = ("call", "invitation", "callback", "visit")
 
@@ -101,7 +101,7 @@ class Suggestion(Base):
 
     def is_overdue(self, now: datetime) -> bool:
         """Still waiting for an answer after its deadline."""
-        return self.status in OPEN_STATUSES and now >= self.due_at
+        return self.status in SUGGESTION_OPEN_STATUSES and now >= self.due_at
 
     @property
     def code_display(self) -> str:
@@ -220,3 +220,67 @@ class FeedbackSetting(Base):
         ForeignKey("hall.id", ondelete="CASCADE"), primary_key=True
     )
     show_on_display: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+RATING_LEVELS = (5, 4, 3, 2, 1)  # very satisfied ... very dissatisfied
+DISSATISFIED_LEVELS = (2, 1)
+RATING_REASONS = ("attitude", "slow", "unclear", "many_trips", "waiting", "rules", "other")
+RATING_SOURCES = ("tracking", "tablet")
+APPEAL_STATES = ("pending", "upheld", "rejected")
+
+
+class VisitRating(Base):
+    """The citizen's rating of one visit, tied to the counter and officer who finished it."""
+
+    __tablename__ = "visit_rating"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id", ondelete="CASCADE"), index=True)
+    # One rating per visit: the unique constraint is the rule.
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visit.id", ondelete="CASCADE"), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"))
+    counter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("counter.id", ondelete="SET NULL"), index=True
+    )
+    officer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL"), index=True
+    )
+    level: Mapped[int] = mapped_column(Integer)
+    # Comma-separated codes from RATING_REASONS.
+    reasons: Mapped[str] = mapped_column(String(200), default="")
+    comment: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(String(16), default="tracking")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    suggestion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suggestion.id", ondelete="SET NULL")
+    )
+    appeal_state: Mapped[str | None] = mapped_column(String(16))
+    appeal_reason: Mapped[str | None] = mapped_column(Text)
+    appealed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appeal_decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff.id", ondelete="SET NULL")
+    )
+    appeal_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appeal_decision: Mapped[str | None] = mapped_column(Text)
+    # An upheld appeal takes the rating out of the officer's and counter's figures.
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    officer: Mapped[Staff | None] = relationship(foreign_keys=[officer_id])
+    appeal_decided_by: Mapped[Staff | None] = relationship(foreign_keys=[appeal_decided_by_id])
+    suggestion: Mapped[Suggestion | None] = relationship(backref=backref("rating", uselist=False))
+
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 1 AND 5", name="level_known"),
+        CheckConstraint(_in("source", RATING_SOURCES), name="source_known"),
+        CheckConstraint(
+            "appeal_state IS NULL OR " + _in("appeal_state", APPEAL_STATES), name="appeal_known"
+        ),
+    )
+
+    @property
+    def reason_list(self) -> list[str]:
+        return [reason for reason in self.reasons.split(",") if reason]
+
+    @property
+    def dissatisfied(self) -> bool:
+        return self.level in DISSATISFIED_LEVELS

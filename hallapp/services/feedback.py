@@ -19,9 +19,9 @@ from sqlalchemy import select
 from hallapp.extensions import db
 from hallapp.models import (
     FOLLOW_UP_KINDS,
-    OPEN_STATUSES,
     SUGGESTION_CATEGORIES,
     SUGGESTION_CHANNELS,
+    SUGGESTION_OPEN_STATUSES,
     URGENCIES,
     FeedbackSetting,
     Hall,
@@ -188,12 +188,43 @@ def submit_suggestion(
     callback_required: bool = False,
 ) -> Suggestion:
     """Take a suggestion in the citizen's own words; its reply deadline starts now."""
-    text = _clean_text(text)
+    suggestion = new_suggestion(
+        hall,
+        text=_clean_text(text),
+        category=category,
+        now=now,
+        contact_phone=contact_phone,
+        wants_reply=wants_reply,
+        channel=channel,
+        recorded_by=recorded_by,
+        visit_ref=visit_ref,
+        callback_required=callback_required,
+    )
+    db.session.commit()
+    return suggestion
+
+
+def new_suggestion(
+    hall: Hall,
+    *,
+    text: str,
+    category: str,
+    now: datetime,
+    contact_phone: str | None = None,
+    wants_reply: bool = False,
+    channel: str = "form",
+    recorded_by: Staff | None = None,
+    visit_ref: str | None = None,
+    callback_required: bool = False,
+    working_days: int | None = None,
+) -> Suggestion:
+    """A suggestion added to the caller's transaction (other use cases open them too)."""
     if category not in SUGGESTION_CATEGORIES:
         raise InvalidValue(_l("Choose what your suggestion is about."), field="category")
     if channel not in SUGGESTION_CHANNELS:
         raise InvalidValue(_l("Choose how the suggestion came in."), field="channel")
     phone = normalize_phone(contact_phone)
+    days = working_days or reply_days(hall, category)
     suggestion = Suggestion(
         hall_id=hall.id,
         tracking_code=_new_code(),
@@ -205,13 +236,12 @@ def submit_suggestion(
         visit_ref=(visit_ref or "").strip()[:64] or None,
         recorded_by_id=recorded_by.id if recorded_by else None,
         created_at=now,
-        due_at=working_day_deadline(hall, now, reply_days(hall, category)),
+        due_at=working_day_deadline(hall, now, days),
         callback_required=bool(callback_required and phone),
         status="new",
     )
     db.session.add(suggestion)
     _event(suggestion, "submitted", actor=recorded_by, now=now, detail=channel)
-    db.session.commit()
     return suggestion
 
 
@@ -253,7 +283,7 @@ def triage(
         raise InvalidValue(field="urgency")
     if owner is not None and owner.hall_id != suggestion.hall_id:
         raise InvalidValue(_l("The owner must work in this hall."), field="owner")
-    if suggestion.status not in OPEN_STATUSES:
+    if suggestion.status not in SUGGESTION_OPEN_STATUSES:
         raise IllegalStep()
     before = suggestion.status
     if before == "new":
@@ -338,7 +368,7 @@ def mark_duplicate(
         raise InvalidValue(_l("No suggestion of this hall has that code."), field="original")
     if original.id == suggestion.id or original.duplicate_of_id == suggestion.id:
         raise InvalidValue(_l("A suggestion cannot duplicate itself."), field="original")
-    before = _move(suggestion, OPEN_STATUSES, "closed")
+    before = _move(suggestion, SUGGESTION_OPEN_STATUSES, "closed")
     suggestion.duplicate_of_id = original.id
     suggestion.closed_at = now
     _event(
@@ -461,7 +491,7 @@ def inbox(hall: Hall, filters: InboxFilter, *, me: Staff, now: datetime) -> list
     elif filters.status:
         query = query.where(Suggestion.status == filters.status)
     else:
-        query = query.where(Suggestion.status.in_(OPEN_STATUSES))
+        query = query.where(Suggestion.status.in_(SUGGESTION_OPEN_STATUSES))
     if filters.category:
         query = query.where(Suggestion.category == filters.category)
     if filters.age == "day":
@@ -471,7 +501,9 @@ def inbox(hall: Hall, filters: InboxFilter, *, me: Staff, now: datetime) -> list
     elif filters.age == "older":
         query = query.where(Suggestion.created_at < now - timedelta(days=7))
     elif filters.age == "overdue":
-        query = query.where(Suggestion.status.in_(OPEN_STATUSES), Suggestion.due_at <= now)
+        query = query.where(
+            Suggestion.status.in_(SUGGESTION_OPEN_STATUSES), Suggestion.due_at <= now
+        )
     if filters.owner == "me":
         query = query.where(Suggestion.owner_id == me.id)
     elif filters.owner == "none":

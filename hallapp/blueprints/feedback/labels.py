@@ -80,6 +80,31 @@ AGE_LABELS = {
 }
 
 
+RATING_LABELS = {
+    5: _l("Very satisfied"),
+    4: _l("Satisfied"),
+    3: _l("Basically satisfied"),
+    2: _l("Dissatisfied"),
+    1: _l("Very dissatisfied"),
+}
+
+REASON_LABELS = {
+    "attitude": _l("Staff attitude"),
+    "slow": _l("Slow handling"),
+    "unclear": _l("Not told everything at once"),
+    "many_trips": _l("Had to come more than once"),
+    "waiting": _l("Long wait"),
+    "rules": _l("Unreasonable requirements"),
+    "other": _l("Other"),
+}
+
+APPEAL_LABELS = {
+    "pending": _l("Appeal pending"),
+    "upheld": _l("Appeal upheld"),
+    "rejected": _l("Appeal rejected"),
+}
+
+
 def context() -> dict:
     return {
         "category_labels": CATEGORY_LABELS,
@@ -90,4 +115,7 @@ def context() -> dict:
         "urgency_labels": URGENCY_LABELS,
         "follow_up_labels": FOLLOW_UP_LABELS,
         "event_labels": EVENT_LABELS,
+        "rating_labels": RATING_LABELS,
+        "reason_labels": REASON_LABELS,
+        "appeal_labels": APPEAL_LABELS,
     }

@@ -20,14 +20,17 @@ from flask_login import current_user
 from hallapp.access import public, role_required
 from hallapp.blueprints.feedback import bp
 from hallapp.blueprints.feedback.forms import (
+    AppealForm,
     CalendarDayForm,
     DeadlineForm,
+    DecisionForm,
     DisplayForm,
     DuplicateForm,
     FiguresForm,
     FollowUpForm,
     InboxFilterForm,
     PublishForm,
+    RatingForm,
     ReasonForm,
     ReplyForm,
     StaffSuggestionForm,
@@ -44,7 +47,7 @@ from hallapp.forms import attach_error, choices
 from hallapp.htmx import is_partial, redirect_after_post, render_page
 from hallapp.i18n import service_day
 from hallapp.models import ReplyTemplate, Staff, utcnow
-from hallapp.services import calendar, feedback, halls
+from hallapp.services import calendar, feedback, halls, queue, ratings
 from hallapp.services.errors import HallError, NotFound
 
 supervisor_only = role_required("supervisor")
@@ -674,3 +677,150 @@ def remove_calendar_day(day_id):
     except NotFound:
         abort(404)
     return _calendar_page(saved=_("Date removed."))
+
+
+# Rating a visit
+
+
+def _ticket(public_id):
+    try:
+        return queue.get_ticket_by_public_id(public_id)
+    except HallError:
+        abort(make_response(*render_error(404, _("We could not find this ticket."))))
+
+
+def _rating_panel(ticket, form=None, status=200, rating=None, error=None):
+    rating = rating or ratings.rating_of(ticket.visit)
+    source = request.values.get("source", "tracking")
+    if form is None:
+        form = RatingForm(formdata=None, source=source)
+    return render_page(
+        "feedback/rate.html",
+        "feedback/_rating.html",
+        status=status,
+        ticket=ticket,
+        form=form,
+        rating=rating,
+        rateable=ratings.last_finished_ticket(ticket.visit) is not None,
+        error=error,
+        tablet_counter=ticket.counter if source == "tablet" else None,
+    )
+
+
+@bp.route("/rate/<public_id>", methods=["GET", "POST"], endpoint="rate")
+@public
+@limiter.limit(lambda: current_app.config["SUGGESTION_LIMIT_PER_ADDRESS"], methods=["POST"])
+def rate(public_id):
+    """The rating of a visit, keyed by any of its tickets; the tracking page can include it."""
+    ticket = _ticket(public_id)
+    if request.method == "GET":
+        return _rating_panel(ticket)
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return _rating_panel(ticket, form, status=422)
+    try:
+        rating = ratings.rate_visit(
+            ticket,
+            level=int(form.level.data),
+            reasons=form.reasons.data,
+            comment=form.comment.data,
+            contact_phone=form.contact_phone.data,
+            source="tablet" if form.source.data == "tablet" else "tracking",
+            now=utcnow(),
+        )
+    except (ratings.AlreadyRated, ratings.NotYetRateable) as error:
+        db.session.rollback()
+        return _rating_panel(ticket, status=422, error=str(error.message))
+    except HallError as error:
+        db.session.rollback()
+        attach_error(form, error)
+        return _rating_panel(ticket, form, status=422)
+    return _rating_panel(ticket, rating=rating)
+
+
+@bp.get("/rate/counter/<hall_code>/<int:number>", endpoint="rate_tablet")
+@public
+def rate_tablet(hall_code, number):
+    """The tablet beside a counter: offers the rating of the visit just finished there."""
+    hall = _hall(hall_code)
+    try:
+        ticket = ratings.ticket_for_tablet(hall, number, now=utcnow())
+    except NotFound:
+        abort(404)
+    form = RatingForm(formdata=None, source="tablet") if ticket else None
+    return render_page(
+        "feedback/tablet.html",
+        "feedback/_tablet.html",
+        hall=hall,
+        number=number,
+        ticket=ticket,
+        form=form,
+        rating=None,
+        rateable=ticket is not None,
+        error=None,
+        tablet_counter=ticket.counter if ticket else None,
+    )
+
+
+@bp.get("/ratings/mine", endpoint="my_ratings")
+@role_required("counter", "enterprise")
+def my_ratings():
+    return render_template(
+        "feedback/my_ratings.html",
+        items=ratings.ratings_of_officer(current_user),
+        form=AppealForm(formdata=None),
+    )
+
+
+@bp.post("/ratings/<int:rating_id>/appeal", endpoint="appeal")
+@role_required("counter", "enterprise")
+def appeal(rating_id):
+    try:
+        rating = ratings.get_rating(current_user.hall, rating_id)
+    except NotFound:
+        abort(404)
+    form = AppealForm()
+    if form.validate_on_submit():
+        try:
+            ratings.appeal(rating, officer=current_user, reason=form.reason.data, now=utcnow())
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            return render_template("feedback/_my_rating.html", r=rating, form=form)
+    return render_template("feedback/_my_rating.html", r=rating, form=form), 422
+
+
+@bp.get("/ratings/appeals", endpoint="appeals")
+@supervisor_only
+def appeals():
+    return render_template(
+        "feedback/appeals.html",
+        items=ratings.pending_appeals(current_user.hall),
+        form=DecisionForm(formdata=None),
+    )
+
+
+@bp.post("/ratings/<int:rating_id>/decide", endpoint="decide_appeal")
+@supervisor_only
+def decide_appeal(rating_id):
+    try:
+        rating = ratings.get_rating(current_user.hall, rating_id)
+    except NotFound:
+        abort(404)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            ratings.decide_appeal(
+                rating,
+                supervisor=current_user,
+                upheld=form.upheld.data == "yes",
+                note=form.note.data,
+                now=utcnow(),
+            )
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            return render_template("feedback/_appeal.html", r=rating, form=form)
+    return render_template("feedback/_appeal.html", r=rating, form=form), 422
