@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from hallapp.extensions import db
 from hallapp.models import (
@@ -43,6 +44,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 MAX_TEXT = 4000
 DEFAULT_REPLY_DAYS = 5
+INBOX_LIMIT = 300
 # Mainland mobiles, landlines with area code, optionally +86: what the hall can call back.
 PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}\d{7,8})$")
 
@@ -510,9 +512,11 @@ def inbox(hall: Hall, filters: InboxFilter, *, me: Staff, now: datetime) -> list
         query = query.where(Suggestion.owner_id.is_(None))
     elif filters.owner.isdigit():
         query = query.where(Suggestion.owner_id == int(filters.owner))
-    query = query.order_by(
-        (Suggestion.urgency == "urgent").desc(), Suggestion.due_at, Suggestion.id
-    ).limit(500)
+    query = (
+        query.options(selectinload(Suggestion.owner))
+        .order_by((Suggestion.urgency == "urgent").desc(), Suggestion.due_at, Suggestion.id)
+        .limit(INBOX_LIMIT)
+    )
     return list(db.session.scalars(query))
 
 
@@ -635,8 +639,14 @@ def figures(hall: Hall, start: date, end: date) -> Figures:
     tz = ZoneInfo(hall.timezone)
     since = datetime.combine(start, time(0), tzinfo=tz)
     until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz)
-    rows = db.session.scalars(
-        select(Suggestion).where(
+    rows = db.session.execute(
+        select(
+            Suggestion.category,
+            Suggestion.channel,
+            Suggestion.created_at,
+            Suggestion.replied_at,
+            Suggestion.due_at,
+        ).where(
             Suggestion.hall_id == hall.id,
             Suggestion.created_at >= since,
             Suggestion.created_at < until,
@@ -646,15 +656,14 @@ def figures(hall: Hall, start: date, end: date) -> Figures:
     total = FigureRow("total")
     categories = {key: FigureRow(key) for key in SUGGESTION_CATEGORIES}
     channels = {key: FigureRow(key) for key in SUGGESTION_CHANNELS}
-    for suggestion in rows:
-        for row in (total, categories[suggestion.category], channels[suggestion.channel]):
+    for category, channel, created_at, replied_at, due_at in rows:
+        for row in (total, categories[category], channels[channel]):
             row.received += 1
-            if suggestion.replied_at is not None:
+            if replied_at is not None:
                 row.replied += 1
-                if suggestion.replied_at <= suggestion.due_at:
+                if replied_at <= due_at:
                     row.replied_on_time += 1
-                hours = (suggestion.replied_at - suggestion.created_at).total_seconds() / 3600
-                row.reply_hours.append(hours)
+                row.reply_hours.append((replied_at - created_at).total_seconds() / 3600)
     return Figures(
         start=start,
         end=end,

@@ -45,3 +45,27 @@ def test_a_citizens_suggestion_gets_the_supervisors_reply_on_the_tracking_page(
     assert page.locator("#feedback-public-status").inner_text() == "已办结"
     assert dialogs == []
     assert page.title() != "owned"
+
+
+def test_a_citizen_rates_the_visit_on_the_tablet_beside_the_counter(page, live_server, hall, db):
+    from datetime import timedelta
+
+    from hallapp.models import VisitRating, utcnow
+    from tests.feedback_builders import finished_ticket
+
+    officer = make_staff(hall, "counter", username="li")
+    finished_ticket(hall, officer, now=utcnow() - timedelta(minutes=6))
+    db.session.commit()
+
+    page.goto(f"{live_server}/rate/counter/demo/1")
+    assert serious_accessibility_violations(page) == []
+    page.get_by_label("不满意", exact=True).check()
+    page.get_by_label("等候时间长").check()
+    page.get_by_role("button", name="提交评价").click()
+    page.locator("#feedback-rating-done").wait_for()
+    assert "不满意" in page.locator("#feedback-rating-done").inner_text()
+
+    db.session.rollback()
+    rating = db.session.query(VisitRating).one()
+    assert (rating.level, rating.source, rating.reason_list) == (2, "tablet", ["waiting"])
+    assert rating.suggestion.category == "waiting"

@@ -105,17 +105,22 @@ APPEAL_LABELS = {
 }
 
 
+def _resolved(labels: dict) -> dict:
+    return {key: str(label) for key, label in labels.items()}
+
+
 def context() -> dict:
+    """Labels translated once per page: a lazy string costs a catalog look-up each time."""
     return {
-        "category_labels": CATEGORY_LABELS,
-        "channel_labels": CHANNEL_LABELS,
-        "status_labels": STATUS_LABELS,
-        "public_status_labels": PUBLIC_STATUS_LABELS,
+        "category_labels": _resolved(CATEGORY_LABELS),
+        "channel_labels": _resolved(CHANNEL_LABELS),
+        "status_labels": _resolved(STATUS_LABELS),
+        "public_status_labels": _resolved(PUBLIC_STATUS_LABELS),
         "status_classes": STATUS_CLASSES,
-        "urgency_labels": URGENCY_LABELS,
-        "follow_up_labels": FOLLOW_UP_LABELS,
-        "event_labels": EVENT_LABELS,
-        "rating_labels": RATING_LABELS,
-        "reason_labels": REASON_LABELS,
-        "appeal_labels": APPEAL_LABELS,
+        "urgency_labels": _resolved(URGENCY_LABELS),
+        "follow_up_labels": _resolved(FOLLOW_UP_LABELS),
+        "event_labels": _resolved(EVENT_LABELS),
+        "rating_labels": _resolved(RATING_LABELS),
+        "reason_labels": _resolved(REASON_LABELS),
+        "appeal_labels": _resolved(APPEAL_LABELS),
     }

@@ -285,6 +285,7 @@ def inbox():
         form=form,
         items=items,
         now=now,
+        limit=feedback.INBOX_LIMIT,
     )
 
 
