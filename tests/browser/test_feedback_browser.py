@@ -43,6 +43,7 @@ def test_a_citizens_suggestion_gets_the_supervisors_reply_on_the_tracking_page(
     page.goto(f"{live_server}{tracking_url}")
     assert "已加宽屏幕" in page.locator("#feedback-public-reply").inner_text()
     assert page.locator("#feedback-public-status").inner_text() == "已办结"
+    assert serious_accessibility_violations(page) == []
     assert dialogs == []
     assert page.title() != "owned"
 
