@@ -17,8 +17,7 @@ def configure_sqlite(engine: Engine, immediate: bool) -> None:
     if engine.dialect.name != "sqlite":
         return
     event.listen(engine, "connect", _on_connect)
-    if immediate:
-        event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "begin", _begin_immediate if immediate else _begin_deferred)
 
 
 def _on_connect(dbapi_connection, _record) -> None:
@@ -36,3 +35,9 @@ def _on_connect(dbapi_connection, _record) -> None:
 
 def _begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_deferred(connection) -> None:
+    # Still a real transaction: with pysqlite's own BEGIN switched off, a rollback
+    # would otherwise undo nothing.
+    connection.exec_driver_sql("BEGIN")

@@ -1,7 +1,7 @@
 """citizen suggestions: workflow, events, notes, actions, follow-ups, templates, deadlines
 
 Revision ID: feedback_0001
-Revises: 0002_calendar
+Revises: queue_0001
 Create Date: 2026-11-27 03:31:23.977477
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'feedback_0001'
-down_revision = '0002_calendar'
+down_revision = 'queue_0001'
 branch_labels = None
 depends_on = None
 

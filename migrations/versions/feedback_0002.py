@@ -1,7 +1,7 @@
-"""visit ratings tied to visit, counter and officer; appeals (joins the queue branch)
+"""visit ratings tied to visit, counter and officer; appeals
 
 Revision ID: feedback_0002
-Revises: feedback_0001, queue_0001
+Revises: feedback_0001
 Create Date: 2026-11-27 03:48:51.065298
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'feedback_0002'
-down_revision = ('feedback_0001', 'queue_0001')
+down_revision = 'feedback_0001'
 branch_labels = None
 depends_on = None
 
