@@ -862,3 +862,81 @@ def counter_served_today(counter: Counter, *, now: datetime) -> int:
             Ticket.counter_id == counter.id, Ticket.status == "done", Ticket.service_day == day
         )
     )
+
+
+def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict:
+    """What a display board shows: the latest calls with their counters, and who waits where.
+
+    Plain values only, with nothing personal: ticket labels, counter numbers, counts.
+    """
+    day = service_day_of(hall, now)
+    calls = db.session.execute(
+        select(Ticket, Counter.number)
+        .join(Counter, Counter.id == Ticket.counter_id)
+        .where(
+            Ticket.hall_id == hall.id,
+            Ticket.service_day == day,
+            Ticket.status.in_(("called", "serving")),
+        )
+        .order_by(Ticket.called_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    ).all()
+    waiting = dict(
+        db.session.execute(
+            select(Ticket.service_id, func.count(Ticket.id))
+            .where(Ticket.hall_id == hall.id, Ticket.status == "waiting")
+            .group_by(Ticket.service_id)
+        ).all()
+    )
+    services = db.session.scalars(
+        select(Service).where(Service.hall_id == hall.id).order_by(Service.code)
+    )
+    return {
+        "hall": hall.code,
+        "calls": [
+            {
+                "label": ticket.label,
+                "service": ticket.service.code,
+                "counter": number,
+                "status": ticket.status,
+                "recalls": ticket.recall_count,
+                "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
+            }
+            for ticket, number in calls
+        ],
+        "waiting": [
+            {"service": service.code, "waiting": waiting.get(service.id, 0)} for service in services
+        ],
+    }
+
+
+def parked_tickets(hall_id: int, service_ids: list[int]) -> list[Ticket]:
+    """Tickets held aside for these services, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.hall_id == hall_id,
+                Ticket.status == "parked",
+                Ticket.service_id.in_(service_ids),
+            )
+            .order_by(Ticket.parked_at, Ticket.id)
+        )
+    )
+
+
+def recoverable_no_shows(hall_id: int, service_ids: list[int], *, now: datetime) -> list[Ticket]:
+    """No-shows for these services still inside the recovery window, latest first."""
+    since = now - timedelta(minutes=_setting("QUEUE_RECOVERY_MINUTES"))
+    return list(
+        db.session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.hall_id == hall_id,
+                Ticket.status == "no_show",
+                Ticket.service_id.in_(service_ids),
+                Ticket.no_show_at >= since,
+            )
+            .order_by(Ticket.no_show_at.desc(), Ticket.id.desc())
+        )
+    )
