@@ -65,7 +65,6 @@ from hallapp.services.identity import (
     guess_type,
     keyed_hash,
     mask,
-    normalize,
 )
 
 MAX_IMPORT_ROWS = 2000

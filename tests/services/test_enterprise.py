@@ -454,7 +454,11 @@ def hall_request(hall):
 
 def test_a_clean_staff_list_is_saved_only_on_confirmation(hall, clerk):
     enterprise = make_enterprise(hall, "12345678")
-    data = "name,document type,document number,role\n张三,hk_id,A123456(3),director\n李四,往来港澳通行证,C12345678,\n"
+    data = (
+        "name,document type,document number,role\n"
+        "张三,hk_id,A123456(3),director\n"
+        "李四,往来港澳通行证,C12345678,\n"
+    )
     pending = rooms.preview_staff_import(
         enterprise, filename="staff.csv", data=data.encode("utf-8-sig"), actor=clerk, now=NOW
     )

@@ -1,0 +1,513 @@
+"""The enterprise room: the register, its people, bookings, services and figures."""
+
+from datetime import datetime, timedelta
+
+from flask import Response, abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from hallapp.access import role_required
+from hallapp.blueprints.enterprise import bp
+from hallapp.blueprints.enterprise.forms import (
+    AppointmentForm,
+    EnterpriseForm,
+    FiguresForm,
+    ImportForm,
+    MemberForm,
+    MergeForm,
+    ServiceForm,
+)
+from hallapp.blueprints.enterprise.labels import ALL as LABELS
+from hallapp.extensions import db
+from hallapp.forms import attach_error
+from hallapp.htmx import redirect_after_post, render_page
+from hallapp.i18n import HALL_TIMEZONE, service_day
+from hallapp.models import Counter, EnterpriseAppointment, EnterpriseMember, utcnow
+from hallapp.services import enterprise as rooms
+from hallapp.services.errors import HallError, NotFound
+
+room_staff = role_required("enterprise", "supervisor")
+
+
+@bp.context_processor
+def enterprise_labels():
+    return {"enterprise_labels": LABELS}
+
+
+def _hall():
+    return current_user.hall
+
+
+def _enterprise(enterprise_id: int):
+    try:
+        return rooms.get_enterprise(_hall(), enterprise_id)
+    except NotFound:
+        abort(404)
+
+
+def _enterprise_form(**kwargs) -> EnterpriseForm:
+    form = EnterpriseForm(**kwargs)
+    form.clerk_id.choices = [("", _("Not assigned"))] + [
+        (staff.id, staff.full_name) for staff in rooms.enterprise_clerks(_hall())
+    ]
+    return form
+
+
+# The register
+
+
+@bp.get("/", endpoint="index")
+@room_staff
+def index():
+    return enterprises()
+
+
+@bp.get("/enterprises", endpoint="enterprises")
+@room_staff
+def enterprises():
+    query = request.args.get("q", "").strip()
+    results = rooms.search_enterprises(_hall(), query)
+    return render_page(
+        "enterprise/enterprises.html", "enterprise/_results.html", query=query, results=results
+    )
+
+
+@bp.get("/enterprises/new", endpoint="new_enterprise")
+@room_staff
+def new_enterprise():
+    form = _enterprise_form()
+    return render_template("enterprise/enterprise_form.html", form=form, enterprise=None)
+
+
+def _save(enterprise, form):
+    return rooms.save_enterprise(
+        enterprise,
+        hall=_hall(),
+        name_zh=form.name_zh.data,
+        name_en=form.name_en.data,
+        place=form.place.data,
+        registration_number=form.registration_number.data,
+        mainland_address=form.mainland_address.data,
+        contact_name=form.contact_name.data,
+        contact_phone=form.contact_phone.data,
+        clerk_id=form.clerk_id.data,
+        status=form.status.data,
+        actor=current_user,
+    )
+
+
+def _save_and_show(enterprise, form):
+    duplicate = None
+    if form.validate_on_submit():
+        try:
+            saved = _save(enterprise, form)
+        except rooms.DuplicateEnterprise as error:
+            db.session.rollback()
+            attach_error(form, error)
+            duplicate = error.existing
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            flash(_("Saved."), "success")
+            return redirect_after_post(url_for("enterprise.enterprise", enterprise_id=saved.id))
+    return render_page(
+        "enterprise/enterprise_form.html",
+        "enterprise/_enterprise_form.html",
+        status=422,
+        form=form,
+        enterprise=enterprise,
+        duplicate=duplicate,
+    )
+
+
+@bp.post("/enterprises", endpoint="create_enterprise")
+@room_staff
+def create_enterprise():
+    return _save_and_show(None, _enterprise_form())
+
+
+@bp.get("/enterprises/<int:enterprise_id>", endpoint="enterprise")
+@room_staff
+def show_enterprise(enterprise_id):
+    enterprise = _enterprise(enterprise_id)
+    return render_template("enterprise/enterprise.html", **_detail_context(enterprise))
+
+
+def _detail_context(enterprise, **extra):
+    context = {
+        "enterprise": enterprise,
+        "member_form": MemberForm(prefix="member"),
+        "import_form": ImportForm(),
+        "appointment_form": _appointment_form(enterprise),
+        "appointments": rooms.upcoming_appointments(enterprise),
+        "services": rooms.services_of(enterprise),
+        "merges": rooms.merge_history(enterprise),
+    }
+    context.update(extra)
+    return context
+
+
+@bp.get("/enterprises/<int:enterprise_id>/edit", endpoint="edit_enterprise")
+@room_staff
+def edit_enterprise(enterprise_id):
+    enterprise = _enterprise(enterprise_id)
+    form = _enterprise_form(obj=enterprise)
+    return render_template("enterprise/enterprise_form.html", form=form, enterprise=enterprise)
+
+
+@bp.post("/enterprises/<int:enterprise_id>", endpoint="update_enterprise")
+@room_staff
+def update_enterprise(enterprise_id):
+    enterprise = _enterprise(enterprise_id)
+    return _save_and_show(enterprise, _enterprise_form())
+
+
+# People
+
+
+@bp.post("/enterprises/<int:enterprise_id>/members", endpoint="add_member")
+@room_staff
+def add_member(enterprise_id):
+    enterprise = _enterprise(enterprise_id)
+    form = MemberForm(prefix="member")
+    status = 422
+    if form.validate_on_submit():
+        try:
+            rooms.add_member(
+                enterprise,
+                name=form.name.data,
+                document_type=form.document_type.data,
+                document_number=form.document_number.data,
+                role=form.role.data,
+                phone=form.phone.data,
+                actor=current_user,
+            )
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            form = MemberForm(prefix="member", formdata=None)
+            status = 200
+    db.session.refresh(enterprise)
+    return render_page(
+        "enterprise/enterprise.html",
+        "enterprise/_members.html",
+        status=status,
+        **_detail_context(enterprise, member_form=form),
+    )
+
+
+@bp.post("/members/<int:member_id>/active", endpoint="toggle_member")
+@room_staff
+def toggle_member(member_id):
+    member = db.session.get(EnterpriseMember, member_id)
+    if member is None or member.enterprise.hall_id != _hall().id:
+        abort(404)
+    rooms.set_member_active(member, not member.active, actor=current_user)
+    enterprise = member.enterprise
+    db.session.refresh(enterprise)
+    return render_page(
+        "enterprise/enterprise.html", "enterprise/_members.html", **_detail_context(enterprise)
+    )
+
+
+# Staff import: upload, preview, confirm
+
+
+@bp.route(
+    "/enterprises/<int:enterprise_id>/import", methods=["GET", "POST"], endpoint="import_staff"
+)
+@room_staff
+def import_staff(enterprise_id):
+    enterprise = _enterprise(enterprise_id)
+    form = ImportForm()
+    if request.method == "GET":
+        return render_template("enterprise/import.html", enterprise=enterprise, form=form)
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            pending = rooms.preview_staff_import(
+                enterprise,
+                filename=upload.filename or "",
+                data=upload.read(),
+                actor=current_user,
+            )
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            return redirect_after_post(
+                url_for(
+                    "enterprise.import_preview", enterprise_id=enterprise.id, token=pending.token
+                )
+            )
+    return render_template("enterprise/import.html", enterprise=enterprise, form=form), 422
+
+
+@bp.get("/enterprises/<int:enterprise_id>/import/<token>", endpoint="import_preview")
+@room_staff
+def import_preview(enterprise_id, token):
+    enterprise = _enterprise(enterprise_id)
+    try:
+        pending = rooms.get_import(enterprise, token)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "enterprise/import_preview.html",
+        enterprise=enterprise,
+        pending=pending,
+        rows=rooms.import_rows(pending),
+    )
+
+
+@bp.post("/enterprises/<int:enterprise_id>/import/<token>", endpoint="confirm_import")
+@room_staff
+def confirm_import(enterprise_id, token):
+    enterprise = _enterprise(enterprise_id)
+    try:
+        added = rooms.confirm_staff_import(enterprise, token, actor=current_user)
+    except NotFound:
+        abort(404)
+    except HallError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect_after_post(
+            url_for("enterprise.import_preview", enterprise_id=enterprise.id, token=token)
+        )
+    flash(_("%(count)s people added.", count=added), "success")
+    return redirect_after_post(url_for("enterprise.enterprise", enterprise_id=enterprise.id))
+
+
+# Appointments
+
+
+def _appointment_form(enterprise, **kwargs) -> AppointmentForm:
+    form = AppointmentForm(prefix="booking", **kwargs)
+    form.member_ids.choices = [(member.id, member.name) for member in enterprise.active_members]
+    return form
+
+
+@bp.post("/enterprises/<int:enterprise_id>/appointments", endpoint="book_appointment")
+@room_staff
+def book_appointment(enterprise_id):
+    enterprise = _enterprise(enterprise_id)
+    form = _appointment_form(enterprise)
+    if form.validate_on_submit():
+        starts = datetime.combine(form.day.data, form.time.data, tzinfo=HALL_TIMEZONE)
+        try:
+            rooms.book_appointment(
+                enterprise,
+                starts_at=starts,
+                member_ids=form.member_ids.data or [],
+                note=form.note.data,
+                actor=current_user,
+            )
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            return render_template("enterprise/_appointments.html", **_detail_context(enterprise))
+    return render_template(
+        "enterprise/_appointments.html", **_detail_context(enterprise, appointment_form=form)
+    ), 422
+
+
+@bp.post("/appointments/<int:appointment_id>/cancel", endpoint="cancel_appointment")
+@room_staff
+def cancel_appointment(appointment_id):
+    appointment = db.session.get(EnterpriseAppointment, appointment_id)
+    if appointment is None or appointment.hall_id != _hall().id:
+        abort(404)
+    try:
+        rooms.cancel_appointment(appointment, actor=current_user)
+    except HallError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    return redirect_after_post(
+        url_for("enterprise.enterprise", enterprise_id=appointment.enterprise_id)
+    )
+
+
+@bp.get("/appointments", endpoint="appointments")
+@room_staff
+def appointments():
+    try:
+        day = datetime.strptime(request.args.get("day", ""), "%Y-%m-%d").date()
+    except ValueError:
+        day = service_day(utcnow())
+    return render_template(
+        "enterprise/appointments.html",
+        day=day,
+        previous_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+        bookings=rooms.appointments_on(_hall(), day),
+    )
+
+
+# Registration services
+
+
+def _service_form(enterprise, **kwargs) -> ServiceForm:
+    form = ServiceForm(**kwargs)
+    form.member_ids.choices = [(member.id, member.name) for member in enterprise.active_members]
+    form.counter_id.choices = [
+        (counter.id, _("Counter %(number)s", number=counter.number))
+        for counter in rooms.exclusive_counters(_hall())
+    ]
+    return form
+
+
+@bp.route(
+    "/enterprises/<int:enterprise_id>/services",
+    methods=["GET", "POST"],
+    endpoint="record_service",
+)
+@room_staff
+def record_service(enterprise_id):
+    enterprise = _enterprise(enterprise_id)
+    appointment = None
+    appointment_id = request.values.get("appointment_id", type=int)
+    if appointment_id:
+        appointment = db.session.get(EnterpriseAppointment, appointment_id)
+        if appointment is None or appointment.enterprise_id != enterprise.id:
+            abort(404)
+    if request.method == "GET":
+        form = _service_form(enterprise, appointment_id=appointment_id or "")
+        if appointment is not None:
+            form.mode.data = "appointment"
+            form.member_ids.data = [member.id for member in appointment.members]
+        return render_template(
+            "enterprise/service_form.html",
+            enterprise=enterprise,
+            form=form,
+            appointment=appointment,
+        )
+    form = _service_form(enterprise)
+    if form.validate_on_submit():
+        counter = db.session.get(Counter, form.counter_id.data or 0)
+        try:
+            if counter is None:
+                raise rooms.WrongCounter()
+            rooms.record_service(
+                enterprise,
+                member_ids=form.member_ids.data or [],
+                mode=form.mode.data,
+                counter=counter,
+                clerk=current_user,
+                outcome=form.outcome.data,
+                documents_checked=form.documents_checked.data,
+                note=form.note.data,
+                appointment=appointment,
+            )
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            flash(_("The service was recorded."), "success")
+            return redirect_after_post(
+                url_for("enterprise.enterprise", enterprise_id=enterprise.id)
+            )
+    return render_page(
+        "enterprise/service_form.html",
+        "enterprise/_service_form.html",
+        status=422,
+        enterprise=enterprise,
+        form=form,
+        appointment=appointment,
+    )
+
+
+# Merging duplicates: supervisors only
+
+
+@bp.route("/enterprises/<int:enterprise_id>/merge", methods=["GET", "POST"], endpoint="merge")
+@role_required("supervisor")
+def merge(enterprise_id):
+    source = _enterprise(enterprise_id)
+    form = MergeForm()
+    form.target_id.choices = [("", _("Choose the record that stays"))] + [
+        (other.id, f"{other.name_zh} · {other.registration_number}")
+        for other in rooms.search_enterprises(_hall(), "", limit=1000)
+        if other.id != source.id and other.status != "merged"
+    ]
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            target = rooms.get_enterprise(_hall(), form.target_id.data)
+            rooms.merge_enterprises(source, target, actor=current_user, reason=form.reason.data)
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error, default_field="target_id")
+        else:
+            flash(_("The records were merged."), "success")
+            return redirect_after_post(url_for("enterprise.enterprise", enterprise_id=target.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("enterprise/merge.html", source=source, form=form), status
+
+
+# Figures
+
+
+def _figures_range():
+    form = FiguresForm(request.args)
+    today = service_day(utcnow())
+    if not form.validate():
+        return form, None, None
+    start = form.start.data or today.replace(day=1)
+    end = form.end.data or today
+    return form, start, end
+
+
+def _figures():
+    form, start, end = _figures_range()
+    result = None
+    if start is not None:
+        try:
+            result = rooms.figures(_hall(), start, end)
+        except HallError as error:
+            attach_error(form, error, default_field="end")
+    return form, result
+
+
+@bp.get("/figures", endpoint="figures")
+@room_staff
+def figures():
+    form, result = _figures()
+    return render_page(
+        "enterprise/figures.html",
+        "enterprise/_figures.html",
+        status=200 if result else 422,
+        form=form,
+        result=result,
+        counting_rule=rooms.counting_rule(),
+    )
+
+
+def _export(body, mimetype: str, extension: str):
+    form, result = _figures()
+    if result is None:
+        return render_template(
+            "enterprise/figures.html", form=form, result=None, counting_rule=rooms.counting_rule()
+        ), 422
+    name = f"enterprise-figures-{result.start.isoformat()}-{result.end.isoformat()}.{extension}"
+    return Response(
+        body(result),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/figures.csv", endpoint="figures_csv")
+@room_staff
+def figures_csv():
+    return _export(rooms.figures_csv, "text/csv; charset=utf-8", "csv")
+
+
+@bp.get("/figures.xlsx", endpoint="figures_xlsx")
+@room_staff
+def figures_xlsx():
+    return _export(
+        rooms.figures_xlsx,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+    )
