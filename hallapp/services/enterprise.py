@@ -948,7 +948,7 @@ def services_of(enterprise: Enterprise, limit: int = 50) -> list[RegistrationSer
 @dataclass
 class FigureRow:
     key: str
-    label: str
+    label: object  # a lazy string for codes, translated when drawn; a clerk's name as it is
     services: int = 0
     enterprises: int = 0
     people: int = 0
@@ -1011,7 +1011,7 @@ def figures(hall: Hall, start: date, end: date) -> Figures:
         add("place", row.place, row)
         add("clerk", row.clerk_id, row)
 
-    def line(split: str, key: object, label: str) -> FigureRow:
+    def line(split: str, key: object, label: object) -> FigureRow:
         services, enterprises, people = buckets.get((split, key), (set(), set(), set()))
         return FigureRow(str(key or ""), label, len(services), len(enterprises), len(people))
 
@@ -1023,16 +1023,16 @@ def figures(hall: Hall, start: date, end: date) -> Figures:
         )
     }
     by_clerk = [
-        line("clerk", clerk_id, clerks.get(clerk_id) or _("(no clerk recorded)"))
+        line("clerk", clerk_id, clerks.get(clerk_id) or _l("(no clerk recorded)"))
         for clerk_id in clerk_ids
     ]
-    by_clerk.sort(key=lambda row: (-row.people, row.label))
+    by_clerk.sort(key=lambda row: (-row.people, str(row.label)))
     return Figures(
         start=start,
         end=end,
-        total=line("total", None, _("All services")),
-        by_mode=[line("mode", mode, str(MODE_LABELS[mode])) for mode in SERVICE_MODES],
-        by_place=[line("place", place, str(PLACE_LABELS[place])) for place in PLACES],
+        total=line("total", None, _l("All services")),
+        by_mode=[line("mode", mode, MODE_LABELS[mode]) for mode in SERVICE_MODES],
+        by_place=[line("place", place, PLACE_LABELS[place]) for place in PLACES],
         by_clerk=by_clerk,
     )
 
@@ -1050,7 +1050,7 @@ def figure_table(result: Figures) -> list[list[object]]:
     ]
     for title, lines in sections:
         for row in lines:
-            table.append([title, row.label, row.services, row.enterprises, row.people])
+            table.append([title, str(row.label), row.services, row.enterprises, row.people])
     return table
 
 

@@ -363,7 +363,7 @@ def test_figures_split_by_appointment_and_on_the_spot(fixture_set):
 def test_figures_split_by_place_and_by_clerk(fixture_set):
     by_place = {row.key: _line(row) for row in fixture_set.by_place}
     assert by_place == {"hong_kong": (4, 2, 5), "macau": (1, 1, 2)}
-    by_clerk = {row.label: _line(row) for row in fixture_set.by_clerk}
+    by_clerk = {str(row.label): _line(row) for row in fixture_set.by_clerk}
     assert by_clerk == {"陈静": (3, 2, 4), "李明": (2, 2, 4)}
 
 
