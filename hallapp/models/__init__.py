@@ -18,6 +18,19 @@ from .enterprise import (
     StaffImport,
 )
 from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
+from .queue import (
+    DEVICE_KINDS,
+    OPEN_STATUSES,
+    PRIORITY_CLASSES,
+    PRIORITY_NEEDS,
+    TICKET_SOURCES,
+    TICKET_STATUSES,
+    DeviceToken,
+    HallVersion,
+    Ticket,
+    TicketEvent,
+    Visit,
+)
 from .staff import ROLES, Staff, StaffRole
 
 __all__ = [
@@ -34,6 +47,17 @@ __all__ = [
     "RegistrationService",
     "StaffImport",
     "DAY_KINDS",
+    "DEVICE_KINDS",
+    "OPEN_STATUSES",
+    "PRIORITY_CLASSES",
+    "PRIORITY_NEEDS",
+    "TICKET_SOURCES",
+    "TICKET_STATUSES",
+    "DeviceToken",
+    "HallVersion",
+    "Ticket",
+    "TicketEvent",
+    "Visit",
     "CalendarDay",
     "COUNTER_STATES",
     "ROLES",
