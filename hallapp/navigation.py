@@ -16,6 +16,12 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(
+        "enterprise.counters",
+        _l("Enterprise counters"),
+        frozenset({"enterprise"}),
+        _l("Call the enterprise room's queue and record each service"),
+    ),
+    NavItem(
         "enterprise.enterprises",
         _l("Enterprises"),
         frozenset({"enterprise", "supervisor"}),

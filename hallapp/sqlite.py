@@ -17,8 +17,9 @@ def configure_sqlite(engine: Engine, immediate: bool) -> None:
     if engine.dialect.name != "sqlite":
         return
     event.listen(engine, "connect", _on_connect)
-    if immediate:
-        event.listen(engine, "begin", _begin_immediate)
+    # pysqlite's own transaction handling is off (see _on_connect), so a BEGIN must always
+    # be sent; without one every statement commits alone and a rollback undoes nothing.
+    event.listen(engine, "begin", _begin_immediate if immediate else _begin_deferred)
 
 
 def _on_connect(dbapi_connection, _record) -> None:
@@ -36,3 +37,7 @@ def _on_connect(dbapi_connection, _record) -> None:
 
 def _begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_deferred(connection) -> None:
+    connection.exec_driver_sql("BEGIN")

@@ -14,6 +14,7 @@ from .enterprise import (
     EnterpriseAppointment,
     EnterpriseMember,
     EnterpriseMerge,
+    EnterpriseTicket,
     RegistrationService,
     StaffImport,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "EnterpriseAppointment",
     "EnterpriseMember",
     "EnterpriseMerge",
+    "EnterpriseTicket",
     "RegistrationService",
     "StaffImport",
     "DAY_KINDS",

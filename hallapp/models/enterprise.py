@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 from .hall import Counter, Hall
+from .queue import Ticket
 from .staff import Staff
 
 PLACES = ("hong_kong", "macau")
@@ -137,8 +138,11 @@ class EnterpriseAppointment(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The enterprise-room ticket issued at check-in.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"))
 
     enterprise: Mapped[Enterprise] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
     members: Mapped[list[EnterpriseMember]] = relationship(
         secondary=appointment_member, order_by="EnterpriseMember.name"
     )
@@ -167,6 +171,8 @@ class RegistrationService(Base):
     appointment_id: Mapped[int | None] = mapped_column(
         ForeignKey("enterprise_appointment.id", ondelete="SET NULL")
     )
+    # The queue ticket this service finished, when it started from the room's queue.
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"))
     served_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The hall-local date of served_at: figures are asked for by service day.
     service_day: Mapped[date] = mapped_column(Date, index=True)
@@ -178,6 +184,7 @@ class RegistrationService(Base):
     counter: Mapped[Counter | None] = relationship()
     clerk: Mapped[Staff | None] = relationship()
     appointment: Mapped[EnterpriseAppointment | None] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
     members: Mapped[list[EnterpriseMember]] = relationship(
         secondary=service_member, order_by="EnterpriseMember.name"
     )
@@ -188,6 +195,29 @@ class RegistrationService(Base):
             "outcome IN ('completed', 'documents_missing', 'referred')", name="outcome_known"
         ),
     )
+
+
+class EnterpriseTicket(Base):
+    """A ticket of the enterprise room known to be for this enterprise (linked by the clerk,
+    or issued at an appointment's check-in), so the console opens its record beside it."""
+
+    __tablename__ = "enterprise_ticket"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("ticket.id", ondelete="CASCADE"), primary_key=True
+    )
+    enterprise_id: Mapped[int] = mapped_column(
+        ForeignKey("enterprise.id", ondelete="CASCADE"), index=True
+    )
+    appointment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enterprise_appointment.id", ondelete="SET NULL")
+    )
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+    enterprise: Mapped[Enterprise] = relationship()
+    appointment: Mapped[EnterpriseAppointment | None] = relationship()
 
 
 class EnterpriseMerge(Base):

@@ -49,14 +49,17 @@ from hallapp.models import (
     EnterpriseAppointment,
     EnterpriseMember,
     EnterpriseMerge,
+    EnterpriseTicket,
     Hall,
     RegistrationService,
+    Service,
     Staff,
     StaffImport,
+    Ticket,
     utcnow,
 )
 from hallapp.models.enterprise import appointment_member, service_member
-from hallapp.services import audit
+from hallapp.services import audit, queue
 from hallapp.services.errors import Duplicate, HallError, InvalidValue, NotFound
 from hallapp.services.identity import (
     DOCUMENT_TYPES,
@@ -473,6 +476,11 @@ def merge_enterprises(
         .where(EnterpriseAppointment.enterprise_id == source.id)
         .values(enterprise_id=target.id)
     ).rowcount
+    db.session.execute(
+        update(EnterpriseTicket)
+        .where(EnterpriseTicket.enterprise_id == source.id)
+        .values(enterprise_id=target.id)
+    )
     db.session.execute(
         delete(StaffImport).where(
             StaffImport.enterprise_id == source.id, StaffImport.confirmed_at.is_(None)
@@ -928,6 +936,178 @@ def record_service(
     )
     if commit:
         db.session.commit()
+    return service
+
+
+# The enterprise room's queue
+
+
+class NotAnEnterpriseTicket(HallError):
+    message = _l("This ticket is not for the enterprise room.")
+
+
+class TicketNotHere(HallError):
+    message = _l("This ticket is not at your counter now; call it first.")
+
+
+class NoEnterpriseService(HallError):
+    message = _l("This hall has no active enterprise-room service to issue tickets for.")
+
+
+def enterprise_service(hall: Hall) -> Service:
+    """The service whose tickets queue for the enterprise room (E in the standard hall)."""
+    service = db.session.scalar(
+        select(Service)
+        .where(Service.hall_id == hall.id, Service.room == "enterprise", Service.active)
+        .order_by(Service.code)
+        .limit(1)
+    )
+    if service is None:
+        raise NoEnterpriseService()
+    return service
+
+
+def get_room_counter(hall: Hall, number: int) -> Counter:
+    """An exclusive counter of the enterprise room, by its number."""
+    counter = db.session.scalar(
+        select(Counter).where(
+            Counter.hall_id == hall.id, Counter.number == number, Counter.room == "enterprise"
+        )
+    )
+    if counter is None:
+        raise NotFound(_l("Counter %(number)s is not in the enterprise room.", number=number))
+    return counter
+
+
+def check_in_appointment(
+    appointment: EnterpriseAppointment, *, actor: Staff, now: datetime | None = None
+) -> Ticket:
+    """The enterprise's people have arrived for their booking: they get an appointment-class
+    ticket of the enterprise service, linked to the enterprise, through the queue's rules."""
+    now = now or utcnow()
+    if appointment.status != "booked":
+        raise InvalidValue(_l("Only a booked appointment can be checked in."))
+    hall = db.session.get(Hall, appointment.hall_id)
+    service = enterprise_service(hall)
+    appointment_id, enterprise_id = appointment.id, appointment.enterprise_id
+    # Set before the queue commits, so a refused ticket leaves the booking as it was.
+    appointment.status = "checked_in"
+    appointment.checked_in_at = now
+    ticket = queue.issue_ticket(
+        hall,
+        service.code,
+        source="appointment",
+        priority_class="appointment",
+        now=now,
+        actor=actor,
+    )
+    appointment = db.session.get(EnterpriseAppointment, appointment_id)
+    appointment.ticket_id = ticket.id
+    db.session.add(
+        EnterpriseTicket(
+            ticket_id=ticket.id,
+            enterprise_id=enterprise_id,
+            appointment_id=appointment_id,
+            linked_by_id=actor.id,
+            linked_at=now,
+        )
+    )
+    audit.record(
+        "enterprise.appointment.check_in",
+        actor=actor,
+        target=f"enterprise:{enterprise_id}",
+        summary=f"appointment:{appointment_id} ticket {ticket.label}",
+        hall_id=hall.id,
+        now=now,
+    )
+    db.session.commit()
+    return ticket
+
+
+def ticket_link(ticket: Ticket) -> EnterpriseTicket | None:
+    return db.session.get(EnterpriseTicket, ticket.id)
+
+
+def link_ticket(
+    ticket: Ticket, enterprise: Enterprise, *, actor: Staff, now: datetime | None = None
+) -> EnterpriseTicket:
+    """Say which enterprise the visitor holding this enterprise-room ticket comes for."""
+    now = now or utcnow()
+    if ticket.service.room != "enterprise":
+        raise NotAnEnterpriseTicket()
+    if enterprise.hall_id != ticket.hall_id or enterprise.status == "merged":
+        raise InvalidValue(_l("Choose an enterprise of this hall that was not merged away."))
+    link = ticket_link(ticket)
+    if link is None:
+        link = EnterpriseTicket(ticket_id=ticket.id)
+        db.session.add(link)
+    link.enterprise_id = enterprise.id
+    link.linked_by_id = actor.id
+    link.linked_at = now
+    audit.record(
+        "enterprise.ticket.link",
+        actor=actor,
+        target=f"enterprise:{enterprise.id}",
+        summary=f"ticket {ticket.label}",
+        hall_id=ticket.hall_id,
+        now=now,
+    )
+    db.session.commit()
+    return link
+
+
+def serve_ticket(
+    ticket: Ticket,
+    *,
+    counter: Counter,
+    clerk: Staff,
+    member_ids: Iterable[int],
+    outcome: str = "completed",
+    documents_checked: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> RegistrationService:
+    """Record the service given to the enterprise of the ticket at this counter, and finish
+    the ticket: the registration and the ticket's last step are one transaction. A ticket
+    from an appointment's check-in counts as by appointment, any other as on the spot."""
+    now = now or utcnow()
+    if ticket.counter_id != counter.id or ticket.status not in ("called", "serving"):
+        raise TicketNotHere()
+    link = ticket_link(ticket)
+    if link is None:
+        raise InvalidValue(
+            _l("Link the ticket to an enterprise before recording the service."),
+            field="enterprise",
+        )
+    enterprise = link.enterprise
+    appointment = link.appointment
+    if appointment is not None and appointment.status not in ("booked", "checked_in"):
+        appointment = None
+    mode = "appointment" if appointment is not None or ticket.source == "appointment" else None
+    # Check everything the registration needs before the queue moves the ticket on.
+    _members_of(enterprise, member_ids)
+    if outcome not in SERVICE_OUTCOMES:
+        raise InvalidValue(_l("Choose the outcome."), field="outcome")
+    ticket_id = ticket.id
+    if ticket.status == "called":
+        queue.start(ticket, now=now, actor=clerk, counter=counter)
+    ticket = db.session.get(Ticket, ticket_id)
+    service = record_service(
+        enterprise,
+        member_ids=member_ids,
+        mode=mode or "on_the_spot",
+        counter=counter,
+        clerk=clerk,
+        outcome=outcome,
+        documents_checked=documents_checked,
+        note=note,
+        appointment=appointment,
+        now=now,
+        commit=False,
+    )
+    service.ticket_id = ticket.id
+    # finish() commits the registration with the ticket's step, or rolls both back.
+    queue.finish(ticket, now=now, actor=clerk, counter=counter)
     return service
 
 

@@ -1,8 +1,8 @@
 """enterprise room
 
 Revision ID: enterprise_0001
-Revises: 0002_calendar
-Create Date: 2026-11-27 03:30:10.867909
+Revises: queue_0001
+Create Date: 2026-11-27 03:41:57.543632
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'enterprise_0001'
-down_revision = '0002_calendar'
+down_revision = 'queue_0001'
 branch_labels = None
 depends_on = None
 
@@ -43,27 +43,6 @@ def upgrade():
     )
     with op.batch_alter_table('enterprise', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enterprise_hall_id'), ['hall_id'], unique=False)
-
-    op.create_table('enterprise_appointment',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('hall_id', sa.Integer(), nullable=False),
-    sa.Column('enterprise_id', sa.Integer(), nullable=False),
-    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('note', sa.String(length=300), nullable=False),
-    sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("status IN ('booked', 'checked_in', 'served', 'cancelled', 'no_show')", name=op.f('ck_enterprise_appointment_status_known')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['staff.id'], name=op.f('fk_enterprise_appointment_created_by_id_staff'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_enterprise_appointment_enterprise_id_enterprise'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['hall_id'], ['hall.id'], name=op.f('fk_enterprise_appointment_hall_id_hall'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise_appointment'))
-    )
-    with op.batch_alter_table('enterprise_appointment', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_enterprise_appointment_enterprise_id'), ['enterprise_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_enterprise_appointment_hall_id'), ['hall_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_enterprise_appointment_starts_at'), ['starts_at'], unique=False)
 
     op.create_table('enterprise_member',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -121,6 +100,29 @@ def upgrade():
     with op.batch_alter_table('enterprise_staff_import', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_enterprise_staff_import_enterprise_id'), ['enterprise_id'], unique=False)
 
+    op.create_table('enterprise_appointment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('hall_id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('note', sa.String(length=300), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('checked_in_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("status IN ('booked', 'checked_in', 'served', 'cancelled', 'no_show')", name=op.f('ck_enterprise_appointment_status_known')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['staff.id'], name=op.f('fk_enterprise_appointment_created_by_id_staff'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_enterprise_appointment_enterprise_id_enterprise'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['hall_id'], ['hall.id'], name=op.f('fk_enterprise_appointment_hall_id_hall'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_enterprise_appointment_ticket_id_ticket'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise_appointment'))
+    )
+    with op.batch_alter_table('enterprise_appointment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enterprise_appointment_enterprise_id'), ['enterprise_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enterprise_appointment_hall_id'), ['hall_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enterprise_appointment_starts_at'), ['starts_at'], unique=False)
+
     op.create_table('enterprise_appointment_member',
     sa.Column('appointment_id', sa.Integer(), nullable=False),
     sa.Column('member_id', sa.Integer(), nullable=False),
@@ -128,6 +130,21 @@ def upgrade():
     sa.ForeignKeyConstraint(['member_id'], ['enterprise_member.id'], name=op.f('fk_enterprise_appointment_member_member_id_enterprise_member'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('appointment_id', 'member_id', name=op.f('pk_enterprise_appointment_member'))
     )
+    op.create_table('enterprise_ticket',
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
+    sa.Column('appointment_id', sa.Integer(), nullable=True),
+    sa.Column('linked_by_id', sa.Integer(), nullable=True),
+    sa.Column('linked_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['appointment_id'], ['enterprise_appointment.id'], name=op.f('fk_enterprise_ticket_appointment_id_enterprise_appointment'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_enterprise_ticket_enterprise_id_enterprise'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['linked_by_id'], ['staff.id'], name=op.f('fk_enterprise_ticket_linked_by_id_staff'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_enterprise_ticket_ticket_id_ticket'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('ticket_id', name=op.f('pk_enterprise_ticket'))
+    )
+    with op.batch_alter_table('enterprise_ticket', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_enterprise_ticket_enterprise_id'), ['enterprise_id'], unique=False)
+
     op.create_table('registration_service',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('hall_id', sa.Integer(), nullable=False),
@@ -136,6 +153,7 @@ def upgrade():
     sa.Column('counter_id', sa.Integer(), nullable=True),
     sa.Column('clerk_id', sa.Integer(), nullable=True),
     sa.Column('appointment_id', sa.Integer(), nullable=True),
+    sa.Column('ticket_id', sa.Integer(), nullable=True),
     sa.Column('served_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('service_day', sa.Date(), nullable=False),
     sa.Column('outcome', sa.String(length=32), nullable=False),
@@ -148,6 +166,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['counter_id'], ['counter.id'], name=op.f('fk_registration_service_counter_id_counter'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_registration_service_enterprise_id_enterprise'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['hall_id'], ['hall.id'], name=op.f('fk_registration_service_hall_id_hall'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_registration_service_ticket_id_ticket'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_registration_service'))
     )
     with op.batch_alter_table('registration_service', schema=None) as batch_op:
@@ -174,7 +193,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_registration_service_enterprise_id'))
 
     op.drop_table('registration_service')
+    with op.batch_alter_table('enterprise_ticket', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enterprise_ticket_enterprise_id'))
+
+    op.drop_table('enterprise_ticket')
     op.drop_table('enterprise_appointment_member')
+    with op.batch_alter_table('enterprise_appointment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enterprise_appointment_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_enterprise_appointment_hall_id'))
+        batch_op.drop_index(batch_op.f('ix_enterprise_appointment_enterprise_id'))
+
+    op.drop_table('enterprise_appointment')
     with op.batch_alter_table('enterprise_staff_import', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enterprise_staff_import_enterprise_id'))
 
@@ -185,12 +214,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_enterprise_member_document_hash'))
 
     op.drop_table('enterprise_member')
-    with op.batch_alter_table('enterprise_appointment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_enterprise_appointment_starts_at'))
-        batch_op.drop_index(batch_op.f('ix_enterprise_appointment_hall_id'))
-        batch_op.drop_index(batch_op.f('ix_enterprise_appointment_enterprise_id'))
-
-    op.drop_table('enterprise_appointment')
     with op.batch_alter_table('enterprise', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_enterprise_hall_id'))
 

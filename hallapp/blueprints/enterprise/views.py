@@ -24,6 +24,7 @@ from hallapp.htmx import redirect_after_post, render_page
 from hallapp.i18n import HALL_TIMEZONE, service_day
 from hallapp.models import Counter, EnterpriseAppointment, EnterpriseMember, utcnow
 from hallapp.services import enterprise as rooms
+from hallapp.services import live, queue
 from hallapp.services.errors import HallError, NotFound
 
 room_staff = role_required("enterprise", "supervisor")
@@ -31,7 +32,10 @@ room_staff = role_required("enterprise", "supervisor")
 
 @bp.context_processor
 def enterprise_labels():
-    return {"enterprise_labels": LABELS}
+    return {
+        "enterprise_labels": LABELS,
+        "queue_status": lambda ticket: queue.STATUS_LABELS[ticket.status],
+    }
 
 
 def _hall():
@@ -511,3 +515,207 @@ def figures_xlsx():
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "xlsx",
     )
+
+
+# The clerk's console at an exclusive counter
+
+
+def _room_counter(number: int) -> Counter:
+    try:
+        return rooms.get_room_counter(_hall(), number)
+    except NotFound:
+        abort(404)
+
+
+def _console_context(counter, *, form=None, message=None, message_kind="info", query=""):
+    ticket = queue.current_ticket(counter)
+    link = rooms.ticket_link(ticket) if ticket else None
+    enterprise = link.enterprise if link else None
+    if enterprise is not None and form is None:
+        form = _console_form(enterprise)
+        if link.appointment is not None:
+            form.member_ids.data = [member.id for member in link.appointment.members]
+    return {
+        "counter": counter,
+        "ticket": ticket,
+        "link": link,
+        "enterprise": enterprise,
+        "form": form,
+        "message": message,
+        "message_kind": message_kind,
+        "query": query,
+        "matches": rooms.search_enterprises(_hall(), query, limit=10) if query else [],
+        "waiting": queue.waiting_tickets(
+            counter.hall_id, queue.counter_service_ids(counter), now=utcnow()
+        ),
+        "version": live.current_version(counter.hall_id),
+    }
+
+
+def _console_form(enterprise) -> ServiceForm:
+    """The service form without what the console already knows: the counter and the way
+    the visitor came (the ticket says whether it was booked)."""
+    form = _service_form(enterprise)
+    del form.mode
+    del form.counter_id
+    return form
+
+
+def _console(counter, status=200, **kwargs):
+    return render_page(
+        "enterprise/console.html",
+        "enterprise/_console.html",
+        status=status,
+        **_console_context(counter, **kwargs),
+    )
+
+
+@bp.get("/counters", endpoint="counters")
+@role_required("enterprise")
+def counters():
+    return render_template("enterprise/counters.html", counters=rooms.exclusive_counters(_hall()))
+
+
+@bp.get("/counters/<int:number>", endpoint="console")
+@role_required("enterprise")
+def console(number):
+    counter = _room_counter(number)
+    return _console(counter, query=request.args.get("q", "").strip())
+
+
+@bp.get("/counters/<int:number>/queue", endpoint="console_queue")
+@role_required("enterprise")
+def console_queue(number):
+    """The waiting list beside the console; 204 while nothing in the hall has changed."""
+    counter = _room_counter(number)
+    since = request.args.get("since", type=int)
+    if since is not None and since == live.current_version(counter.hall_id):
+        return "", 204
+    context = _console_context(counter)
+    return render_template("enterprise/_console_queue.html", **context)
+
+
+def _queue_step(number, step):
+    counter = _room_counter(number)
+    try:
+        step(counter)
+    except HallError as error:
+        db.session.rollback()
+        return _console(counter, message=str(error.message), message_kind="error")
+    return _console(counter)
+
+
+@bp.post("/counters/<int:number>/sign-in", endpoint="console_sign_in")
+@role_required("enterprise")
+def console_sign_in(number):
+    return _queue_step(
+        number, lambda counter: queue.sign_in_to_counter(counter, current_user, now=utcnow())
+    )
+
+
+@bp.post("/counters/<int:number>/call", endpoint="console_call")
+@role_required("enterprise")
+def console_call(number):
+    return _queue_step(
+        number, lambda counter: queue.call_next(counter, now=utcnow(), actor=current_user)
+    )
+
+
+def _current_or_refuse(counter):
+    ticket = queue.current_ticket(counter)
+    if ticket is None:
+        raise rooms.TicketNotHere()
+    return ticket
+
+
+@bp.post("/counters/<int:number>/start", endpoint="console_start")
+@role_required("enterprise")
+def console_start(number):
+    return _queue_step(
+        number,
+        lambda counter: queue.start(
+            _current_or_refuse(counter), now=utcnow(), actor=current_user, counter=counter
+        ),
+    )
+
+
+@bp.post("/counters/<int:number>/no-show", endpoint="console_no_show")
+@role_required("enterprise")
+def console_no_show(number):
+    return _queue_step(
+        number,
+        lambda counter: queue.mark_no_show(
+            _current_or_refuse(counter), now=utcnow(), actor=current_user, counter=counter
+        ),
+    )
+
+
+@bp.post("/counters/<int:number>/link", endpoint="console_link")
+@role_required("enterprise")
+def console_link(number):
+    def link(counter):
+        enterprise = rooms.get_enterprise(_hall(), request.form.get("enterprise_id", type=int) or 0)
+        rooms.link_ticket(_current_or_refuse(counter), enterprise, actor=current_user)
+
+    return _queue_step(number, link)
+
+
+@bp.post("/counters/<int:number>/serve", endpoint="console_serve")
+@role_required("enterprise")
+def console_serve(number):
+    counter = _room_counter(number)
+    ticket = queue.current_ticket(counter)
+    link = rooms.ticket_link(ticket) if ticket else None
+    if link is None:
+        return _console(
+            counter,
+            status=422,
+            message=_("Call a ticket and link it to an enterprise first."),
+            message_kind="error",
+        )
+    form = _console_form(link.enterprise)
+    if form.validate_on_submit():
+        try:
+            service = rooms.serve_ticket(
+                ticket,
+                counter=counter,
+                clerk=current_user,
+                member_ids=form.member_ids.data or [],
+                outcome=form.outcome.data,
+                documents_checked=form.documents_checked.data,
+                note=form.note.data,
+            )
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error, default_field="member_ids")
+        else:
+            return _console(
+                counter,
+                message=_(
+                    "%(ticket)s finished; the service for %(name)s was recorded.",
+                    ticket=ticket.label,
+                    name=service.enterprise.name_zh,
+                ),
+                message_kind="success",
+            )
+    return _console(counter, status=422, form=form)
+
+
+@bp.post("/appointments/<int:appointment_id>/check-in", endpoint="check_in")
+@room_staff
+def check_in(appointment_id):
+    appointment = db.session.get(EnterpriseAppointment, appointment_id)
+    if appointment is None or appointment.hall_id != _hall().id:
+        abort(404)
+    day = service_day(appointment.starts_at).isoformat()
+    try:
+        ticket = rooms.check_in_appointment(appointment, actor=current_user)
+    except HallError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        flash(
+            _("Checked in: ticket %(ticket)s for the enterprise room.", ticket=ticket.label),
+            "success",
+        )
+    return redirect_after_post(url_for("enterprise.appointments", day=day))
