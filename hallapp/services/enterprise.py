@@ -552,6 +552,17 @@ class ImportRow:
     problems: list[str] = field(default_factory=list)
 
 
+def _too_many(count: int) -> ImportRejected:
+    return ImportRejected(
+        _(
+            "The file has %(count)s rows; at most %(limit)s people can be imported at once. "
+            "Split the list into smaller files.",
+            count=f"{count:,}",
+            limit=f"{MAX_IMPORT_ROWS:,}",
+        )
+    )
+
+
 def _read_rows(filename: str, data: bytes) -> list[list[str]]:
     """All rows of the first sheet (xlsx) or of a CSV file, as text, the header first."""
     name = (filename or "").lower()
@@ -576,6 +587,9 @@ def _read_rows(filename: str, data: bytes) -> list[list[str]]:
             raise ImportRejected(_l("The Excel file could not be read.")) from error
         try:
             sheet = workbook.worksheets[0]
+            # The sheet's recorded size refuses a huge file before reading any of it.
+            if sheet.max_row and sheet.max_row - 1 > MAX_IMPORT_ROWS:
+                raise _too_many(sheet.max_row - 1)
             return [
                 ["" if cell is None else str(cell).strip() for cell in row]
                 for row in sheet.iter_rows(values_only=True)
@@ -615,14 +629,7 @@ def parse_staff_list(
     if not body:
         raise ImportRejected(_l("The file has a header row but no people."))
     if len(body) > MAX_IMPORT_ROWS:
-        raise ImportRejected(
-            _(
-                "The file has %(count)s rows; at most %(limit)s people can be imported at once. "
-                "Split the list into smaller files.",
-                count=f"{len(body):,}",
-                limit=f"{MAX_IMPORT_ROWS:,}",
-            )
-        )
+        raise _too_many(len(body))
     key = current_app.config["IDENTITY_HASH_KEY"]
     known = set(
         db.session.scalars(

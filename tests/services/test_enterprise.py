@@ -514,3 +514,18 @@ def test_unreadable_staff_lists_get_a_clear_message(hall, clerk, filename, data,
                 enterprise, filename=filename, data=data, actor=clerk, now=NOW
             )
         assert words in str(error.value)
+
+
+def test_an_excel_staff_list_of_ten_thousand_rows_is_refused_from_its_size(hall, clerk):
+    enterprise = make_enterprise(hall, "12345678")
+    data = _xlsx(
+        [["name", "document_type", "document_number"]]
+        + [[f"p{i}", "hk_macau_permit", f"C{i:08d}"] for i in range(10_000)]
+    )
+    with hall_request(hall):
+        with pytest.raises(rooms.ImportRejected) as error:
+            rooms.preview_staff_import(
+                enterprise, filename="big.xlsx", data=data, actor=clerk, now=NOW
+            )
+        assert "10,000 rows" in str(error.value)
+    assert db.session.scalar(select(func.count()).select_from(EnterpriseMember)) == 0
