@@ -314,3 +314,14 @@ def test_the_console_queue_answers_204_while_nothing_changed(clerk, hall):
 
 def test_a_main_hall_counter_has_no_enterprise_console(clerk, hall):
     assert clerk.get("/enterprise/counters/1").status_code == 404
+
+
+def test_only_the_clerk_who_took_the_counter_calls_from_it(clerk, login_as, hall):
+    from tests.builders import make_ticket
+
+    assert _hx(clerk, "/enterprise/counters/10/sign-in").status_code == 200
+    make_ticket(hall, "E", now=utc(2026, 11, 27, 1))
+    colleague = login_as("enterprise", username="colleague")
+    response = _hx(colleague, "/enterprise/counters/10/call?lang=en")
+    assert response.status_code == 409
+    assert "Take this counter first" in response.get_data(as_text=True)

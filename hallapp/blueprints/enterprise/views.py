@@ -595,8 +595,12 @@ def console_queue(number):
     return render_template("enterprise/_console_queue.html", **context)
 
 
-def _queue_step(number, step):
+def _queue_step(number, step, *, own_counter=True):
     counter = _room_counter(number)
+    if own_counter and counter.officer_id != current_user.id:
+        return _console(
+            counter, status=409, message=_("Take this counter first."), message_kind="error"
+        )
     try:
         step(counter)
     except HallError as error:
@@ -609,7 +613,9 @@ def _queue_step(number, step):
 @role_required("enterprise")
 def console_sign_in(number):
     return _queue_step(
-        number, lambda counter: queue.sign_in_to_counter(counter, current_user, now=utcnow())
+        number,
+        lambda counter: queue.sign_in_to_counter(counter, current_user, now=utcnow()),
+        own_counter=False,
     )
 
 
@@ -664,6 +670,10 @@ def console_link(number):
 @role_required("enterprise")
 def console_serve(number):
     counter = _room_counter(number)
+    if counter.officer_id != current_user.id:
+        return _console(
+            counter, status=409, message=_("Take this counter first."), message_kind="error"
+        )
     ticket = queue.current_ticket(counter)
     link = rooms.ticket_link(ticket) if ticket else None
     if link is None:
