@@ -22,6 +22,30 @@ NAV_ITEMS: list[NavItem] = [
         _l("Call, serve and transfer tickets at your counter"),
     ),
     NavItem(
+        "enterprise.counters",
+        _l("Enterprise counters"),
+        frozenset({"enterprise"}),
+        _l("Call the enterprise room's queue and record each service"),
+    ),
+    NavItem(
+        "enterprise.enterprises",
+        _l("Enterprises"),
+        frozenset({"enterprise", "supervisor"}),
+        _l("Hong Kong and Macau enterprises and their people"),
+    ),
+    NavItem(
+        "enterprise.appointments",
+        _l("Enterprise bookings"),
+        frozenset({"enterprise", "supervisor"}),
+        _l("The enterprise room's appointments for a day"),
+    ),
+    NavItem(
+        "enterprise.figures",
+        _l("Enterprise figures"),
+        frozenset({"enterprise", "supervisor"}),
+        _l("Enterprises and people served, by appointment and on the spot"),
+    ),
+    NavItem(
         "admin.services",
         _l("Services"),
         frozenset({"admin"}),

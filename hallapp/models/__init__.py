@@ -3,6 +3,21 @@
 from .audit import AuditEntry
 from .base import Base, UTCDateTime, utcnow
 from .calendar import DAY_KINDS, CalendarDay
+from .enterprise import (
+    APPOINTMENT_STATES,
+    ENTERPRISE_STATES,
+    MEMBER_ROLES,
+    PLACES,
+    SERVICE_MODES,
+    SERVICE_OUTCOMES,
+    Enterprise,
+    EnterpriseAppointment,
+    EnterpriseMember,
+    EnterpriseMerge,
+    EnterpriseTicket,
+    RegistrationService,
+    StaffImport,
+)
 from .feedback import (
     APPEAL_STATES,
     DISSATISFIED_LEVELS,
@@ -63,6 +78,19 @@ __all__ = [
     "SuggestionEvent",
     "SuggestionFollowUp",
     "SuggestionNote",
+    "APPOINTMENT_STATES",
+    "ENTERPRISE_STATES",
+    "MEMBER_ROLES",
+    "PLACES",
+    "SERVICE_MODES",
+    "SERVICE_OUTCOMES",
+    "Enterprise",
+    "EnterpriseAppointment",
+    "EnterpriseMember",
+    "EnterpriseMerge",
+    "EnterpriseTicket",
+    "RegistrationService",
+    "StaffImport",
     "DAY_KINDS",
     "DEVICE_KINDS",
     "PRIORITY_CLASSES",
