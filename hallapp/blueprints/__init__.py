@@ -2,6 +2,7 @@
 
 from hallapp.blueprints.admin import bp as admin_bp
 from hallapp.blueprints.auth import bp as auth_bp
+from hallapp.blueprints.guidance import bp as guidance_bp
 from hallapp.blueprints.main import bp as main_bp
 
-BLUEPRINTS = [main_bp, auth_bp, admin_bp]
+BLUEPRINTS = [main_bp, auth_bp, admin_bp, guidance_bp]

@@ -161,8 +161,8 @@ def test_a_csv_with_bad_rows_reports_each_line_and_imports_none(hall):
     messages = dict(result.errors)
     assert "2026-11-31" in messages[3]
     assert "Z" in messages[4]
-    assert "full" in messages[5]
-    assert "last character" in messages[6]
+    assert "已满" in messages[5]
+    assert "校验码" in messages[6]
     assert result.imported == 0
     _db.session.expire_all()
     assert _db.session.scalar(select(func.count(Appointment.id))) == 0

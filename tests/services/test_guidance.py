@@ -98,7 +98,7 @@ def test_an_identity_number_with_a_wrong_checksum_is_refused_and_nothing_saved(h
             now=NOW,
             document_number="110105194912310021",
         )
-    assert "last character" in str(error.value.message)
+    assert "校验码" in str(error.value.message)
     db.session.rollback()
     assert db.session.scalar(select(VisitorIdentity.id)) is None
     assert db.session.scalar(select(DeskCase.id)) is None
