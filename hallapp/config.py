@@ -32,6 +32,14 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = "20 per 5 minutes"
     LOGIN_LIMIT_PER_ACCOUNT = "5 per 5 minutes"
 
+    # Queue rules (hallapp/services/queue.py). A normal ticket waiting this long is called
+    # alongside the priority tickets, so a stream of them cannot hold it back for ever.
+    QUEUE_PRIORITY_AGING_MINUTES = 20
+    QUEUE_RECALLS_BEFORE_NO_SHOW = 3  # the press after this many recalls marks a no-show
+    QUEUE_RECOVERY_MINUTES = 30  # a no-show back within this window is put back in line
+    QUEUE_RECOVERY_PLACES = 3  # ... this many places behind the head of the queue
+    QUEUE_ESTIMATE_SAMPLE = 20  # recent services averaged for wait estimates
+
     # Keyed hash for identity numbers; set a real secret in production.
     IDENTITY_HASH_KEY: str | None = None
 

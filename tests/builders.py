@@ -2,6 +2,7 @@
 
 from datetime import time
 
+from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from hallapp.extensions import db
@@ -86,3 +87,18 @@ def make_standard_hall(code: str = "demo") -> Hall:
     make_counter(hall, 2, [b, a])
     make_counter(hall, 10, [e], room="enterprise", exclusive=True)
     return hall
+
+
+def open_counter(hall: Hall, number: int) -> Counter:
+    counter = db.session.scalar(
+        select(Counter).where(Counter.hall_id == hall.id, Counter.number == number)
+    )
+    counter.state = "open"
+    db.session.commit()
+    return counter
+
+
+def make_ticket(hall: Hall, code: str = "A", *, now, source: str = "desk", **kwargs):
+    from hallapp.services import queue
+
+    return queue.issue_ticket(hall, code, source=source, now=now, **kwargs)

@@ -19,6 +19,19 @@ from .guidance import (
     VisitorIdentity,
 )
 from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
+from .queue import (
+    DEVICE_KINDS,
+    OPEN_STATUSES,
+    PRIORITY_CLASSES,
+    PRIORITY_NEEDS,
+    TICKET_SOURCES,
+    TICKET_STATUSES,
+    DeviceToken,
+    HallVersion,
+    Ticket,
+    TicketEvent,
+    Visit,
+)
 from .staff import ROLES, Staff, StaffRole
 
 __all__ = [
@@ -36,6 +49,17 @@ __all__ = [
     "PolicyNoticeTopic",
     "VisitorIdentity",
     "DAY_KINDS",
+    "DEVICE_KINDS",
+    "OPEN_STATUSES",
+    "PRIORITY_CLASSES",
+    "PRIORITY_NEEDS",
+    "TICKET_SOURCES",
+    "TICKET_STATUSES",
+    "DeviceToken",
+    "HallVersion",
+    "Ticket",
+    "TicketEvent",
+    "Visit",
     "CalendarDay",
     "COUNTER_STATES",
     "ROLES",

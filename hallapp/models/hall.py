@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     Boolean,
@@ -15,7 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base
+from .base import Base, UTCDateTime
+
+if TYPE_CHECKING:
+    from .staff import Staff
 
 ROOMS = ("main", "enterprise")
 COUNTER_STATES = ("open", "paused", "closed")
@@ -88,8 +92,12 @@ class Counter(Base):
     # An exclusive counter serves only its own list and is never lent to the general queue.
     exclusive: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[str] = mapped_column(String(16), default="closed")
+    # The officer signed in at this counter now, if any.
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    officer_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     hall: Mapped[Hall] = relationship(back_populates="counters")
+    officer: Mapped[Staff | None] = relationship(foreign_keys=[officer_id])
     service_links: Mapped[list[CounterService]] = relationship(
         back_populates="counter",
         order_by="CounterService.position",

@@ -1,0 +1,41 @@
+"""Live screens: one change version per hall, held in the database so every worker agrees.
+
+Every ticket or counter step calls `bump()` inside its own transaction; displays, the desk
+and the counter consoles poll `?since=N` and get 204 while `current_version` is still N.
+"""
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hallapp.extensions import db
+from hallapp.models import HallVersion
+
+
+def current_version(hall_id: int) -> int:
+    """The hall's change version; 0 before anything has happened."""
+    return db.session.scalar(select(HallVersion.version).where(HallVersion.hall_id == hall_id)) or 0
+
+
+def bump(hall_id: int) -> None:
+    """Add one to the hall's version in the caller's transaction (an upsert on both databases).
+
+    Callers bump last, after taking their other row locks, so the version row is always the
+    last lock a step waits for and steps cannot deadlock on it.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(HallVersion).values(hall_id=hall_id, version=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=[HallVersion.hall_id],
+            set_={"version": HallVersion.version + 1},
+        )
+        db.session.execute(statement)
+        return
+    changed = db.session.execute(
+        update(HallVersion)
+        .where(HallVersion.hall_id == hall_id)
+        .values(version=HallVersion.version + 1)
+    ).rowcount
+    if not changed:
+        db.session.add(HallVersion(hall_id=hall_id, version=1))
