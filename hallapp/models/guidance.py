@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, utcnow
 from .hall import Hall, Service
+from .queue import Ticket, Visit
 from .staff import Staff
 
 APPOINTMENT_STATES = ("booked", "checked_in", "no_show", "cancelled")
@@ -81,6 +82,12 @@ class VisitorIdentity(Base):
     number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The visit this identity was given at; the visit and its tickets outlive the identity.
+    visit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visit.id", ondelete="SET NULL"), index=True
+    )
+
+    visit: Mapped[Visit | None] = relationship()
 
 
 class AppointmentSlot(Base):
@@ -129,9 +136,11 @@ class Appointment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id", ondelete="SET NULL"))
 
     slot: Mapped[AppointmentSlot] = relationship()
     identity: Mapped[VisitorIdentity | None] = relationship()
+    ticket: Mapped[Ticket | None] = relationship()
 
     __table_args__ = (
         CheckConstraint(

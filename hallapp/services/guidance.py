@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -15,20 +15,25 @@ from hallapp.extensions import db
 from hallapp.models import (
     CASE_KINDS,
     EXPRESS_STATES,
+    OPEN_STATUSES,
+    PRIORITY_NEEDS,
     Appointment,
     CaseTopic,
     ChecklistItem,
     ChecklistVersion,
+    Counter,
     DeskCase,
     Hall,
     PolicyNotice,
     PolicyNoticeTopic,
     Service,
     Staff,
+    Ticket,
+    Visit,
     VisitorIdentity,
 )
-from hallapp.services import audit, identity
-from hallapp.services.errors import InvalidValue, NotFound
+from hallapp.services import audit, identity, live, queue
+from hallapp.services.errors import HallError, InvalidValue, NotFound
 
 DEFAULT_RETENTION_DAYS = 30
 
@@ -502,3 +507,168 @@ def purge_identity_data(*, now: datetime, days: int | None = None) -> PurgeRepor
     )
     db.session.commit()
     return PurgeReport(cutoff, identities, appointments, cases)
+
+
+# Triage at the desk
+
+
+class MissingDocuments(HallError):
+    """The visitor lacks required documents: a ticket now would fail at the counter."""
+
+    message = _l("Required documents are missing.")
+
+    def __init__(self, missing: dict[str, list[ChecklistItem]]):
+        super().__init__()
+        self.missing = missing
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    visit: Visit
+    tickets: list[Ticket]
+    identity: VisitorIdentity | None
+
+
+NEEDS = (*PRIORITY_NEEDS, "interpreter")
+
+
+def triage(
+    hall: Hall,
+    service_codes: list[str],
+    *,
+    ticked_item_ids: set[int],
+    needs: dict[str, bool],
+    document_number: str = "",
+    phone: str = "",
+    actor: Staff | None,
+    now: datetime,
+) -> TriageResult:
+    """One visit, one ticket per chosen service, only when every required document is there.
+
+    The priority class comes from the needs through the queue's own rule (issue_ticket)."""
+    codes = list(dict.fromkeys(code.upper() for code in service_codes if code))
+    if not codes:
+        raise InvalidValue(_l("Choose what the visitor came for."), field="services")
+    services = {s.code: s for s in hall.services if s.active}
+    unknown = [code for code in codes if code not in services]
+    if unknown:
+        raise InvalidValue(_l("There is no such service in this hall."), field="services")
+    missing = {
+        code: items
+        for code in codes
+        if (items := missing_documents(current_checklist(services[code]), ticked_item_ids))
+    }
+    if missing:
+        raise MissingDocuments(missing)
+    flags = {need: bool(needs.get(need)) for need in NEEDS}
+    visit = Visit(hall_id=hall.id, arrived_at=now, **flags)
+    db.session.add(visit)
+    ident = new_identity(hall, number=document_number, phone=phone, now=now)
+    if ident is not None:
+        ident.visit = visit
+    tickets = []
+    # issue_ticket commits each ticket (with the visit and identity, the first time); a
+    # refusal rolls back only the ticket it refused, and says which service it was.
+    for code in codes:
+        tickets.append(
+            queue.issue_ticket(hall, code, source="desk", visit=visit, now=now, actor=actor)
+        )
+    return TriageResult(visit, tickets, ident)
+
+
+def check_in(hall: Hall, appointment: Appointment, *, actor: Staff | None, now: datetime) -> Ticket:
+    """A booked citizen on their day gets an appointment-class ticket, once."""
+    from hallapp.services.appointments import check_in_allowed
+
+    check_in_allowed(appointment, now)
+    appointment.state = "checked_in"
+    appointment.checked_in_at = now
+    visit = Visit(hall_id=hall.id, arrived_at=now)
+    db.session.add(visit)
+    if appointment.identity is not None and appointment.identity.visit_id is None:
+        appointment.identity.visit = visit
+    audit.record(
+        "guidance.appointment.check_in",
+        actor=actor,
+        target=f"appointment:{appointment.id}",
+        summary=appointment.code,
+        hall_id=hall.id,
+        now=now,
+    )
+    ticket = queue.issue_ticket(
+        hall,
+        appointment.slot.service.code,
+        source="appointment",
+        priority_class="appointment",
+        visit=visit,
+        now=now,
+        actor=actor,
+    )
+    appointment.ticket_id = ticket.id
+    db.session.commit()
+    return ticket
+
+
+# The hall at a glance
+
+
+@dataclass(frozen=True)
+class ServiceLoad:
+    service: Service
+    waiting: int
+    estimated_wait: timedelta | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    version: int
+    services: list[ServiceLoad]
+    counters_open: int
+    visitors_now: int
+    longest_here: timedelta | None
+
+
+def overview(hall: Hall, *, now: datetime) -> Overview:
+    """What the guide needs in one look: queues, open counters, who is in the hall."""
+    version = live.current_version(hall.id)
+    day = queue.service_day_of(hall, now)
+    waiting = dict(
+        db.session.execute(
+            select(Ticket.service_id, func.count(Ticket.id))
+            .where(Ticket.hall_id == hall.id, Ticket.status == "waiting")
+            .group_by(Ticket.service_id)
+        ).all()
+    )
+    loads = [
+        ServiceLoad(
+            service,
+            waiting.get(service.id, 0),
+            queue.estimate_wait(service, now=now, ahead=waiting.get(service.id, 0)),
+        )
+        for service in hall.services
+        if service.active
+    ]
+    counters_open = db.session.scalar(
+        select(func.count(Counter.id)).where(Counter.hall_id == hall.id, Counter.state == "open")
+    )
+    in_hall = (
+        select(Ticket.visit_id)
+        .where(
+            Ticket.hall_id == hall.id,
+            Ticket.service_day == day,
+            Ticket.status.in_(OPEN_STATUSES),
+        )
+        .distinct()
+    )
+    visitors_now, first_arrival = db.session.execute(
+        select(func.count(Visit.id), func.min(Visit.arrived_at)).where(Visit.id.in_(in_hall))
+    ).one()
+    if first_arrival is not None and first_arrival.tzinfo is None:
+        first_arrival = first_arrival.replace(tzinfo=UTC)
+    return Overview(
+        version=version,
+        services=loads,
+        counters_open=counters_open or 0,
+        visitors_now=visitors_now or 0,
+        longest_here=(now - first_arrival) if first_arrival else None,
+    )

@@ -224,3 +224,87 @@ def test_purge_command_reports_what_it_erased(runner, hall, db):
     assert result.exit_code == 0, result.output
     assert "1 identity records" in result.output
     assert count(db, VisitorIdentity) == 0
+
+
+def open_all_day(hall, db):
+    """Views take the real clock; keep the hall open whenever the suite runs."""
+    from datetime import time
+
+    hall.opens_at, hall.closes_at = time(0, 0), time(23, 59, 59)
+    db.session.commit()
+
+
+def test_the_overview_answers_204_while_nothing_changed(login_as, hall, db):
+    from hallapp.services import live
+
+    guide = login_as("guide")
+    first = guide.get("/desk/overview", headers={"HX-Request": "true"})
+    assert first.status_code == 200 and 'id="desk-overview"' in first.text
+    version = live.current_version(hall.id)
+    assert guide.get(f"/desk/overview?since={version}").status_code == 204
+    open_all_day(hall, db)
+    guidance.triage(hall, ["B"], ticked_item_ids=set(), needs={}, actor=None, now=utcnow())
+    changed = guide.get(f"/desk/overview?since={version}")
+    assert changed.status_code == 200 and "<html" not in changed.text
+
+
+def test_a_swipe_with_a_wrong_checksum_says_so_and_a_good_one_shows_only_the_mask(login_as, hall):
+    guide = login_as("guide")
+    bad = guide.post(
+        "/desk/triage/swipe?lang=en",
+        data={"document_number": "110105194912310021"},
+        headers={"HX-Request": "true"},
+    )
+    assert bad.status_code == 422 and "last character" in bad.text
+    good = guide.post("/desk/triage/swipe", data={"document_number": "11010519491231002x"})
+    assert good.status_code == 200 and "110************02X" in good.text
+
+
+def test_triage_with_a_missing_document_offers_the_checklist_booking_and_case(login_as, hall, db):
+    open_all_day(hall, db)
+    version = guidance.save_checklist(
+        service(hall),
+        [guidance.ItemInput("身份证"), guidance.ItemInput("照片")],
+        actor=None,
+        now=utcnow(),
+    )
+    guide = login_as("guide")
+    missing = guide.post(
+        "/desk/triage?lang=en",
+        data={"services": ["A"], "have": [str(version.items[0].id)], "needs": ["senior"]},
+    )
+    assert missing.status_code == 422
+    assert "照片" in missing.text and "/desk/checklist/demo/A" in missing.text
+    assert "/desk/cases/new" in missing.text and "/desk/appointments" in missing.text
+    from hallapp.models import Ticket
+
+    assert count(db, Ticket) == 0
+    issued = guide.post(
+        "/desk/triage",
+        data={"services": ["A"], "have": [str(i.id) for i in version.items], "needs": ["senior"]},
+    )
+    assert issued.status_code == 200 and "A001" in issued.text
+    ticket = db.session.scalar(select(Ticket))
+    assert ticket.priority_class == "senior"
+
+
+def test_check_in_by_booking_code_issues_the_ticket_and_a_bad_code_says_so(login_as, hall, db):
+    open_all_day(hall, db)
+    today = utcnow().astimezone(HALL_TIMEZONE).date()
+    slot = AppointmentSlot(
+        hall_id=hall.id,
+        service_id=service(hall).id,
+        starts_at=utcnow() + timedelta(minutes=1),
+        ends_at=utcnow() + timedelta(minutes=30),
+        capacity=1,
+    )
+    db.session.add(slot)
+    db.session.commit()
+    booking = appointments.book(hall, slot.id, phone="138", actor=None, now=utcnow())
+    if booking.slot.starts_at.astimezone(HALL_TIMEZONE).date() != today:
+        pytest.skip("the slot crossed midnight")
+    guide = login_as("guide")
+    wrong = guide.post("/desk/check-in?lang=en", data={"code": "ZZZZZZZZ"})
+    assert wrong.status_code == 422 and "No booking has this code" in wrong.text
+    right = guide.post("/desk/check-in", data={"code": booking.code.lower()})
+    assert right.status_code == 200 and "A001" in right.text

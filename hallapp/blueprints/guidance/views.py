@@ -30,7 +30,7 @@ from hallapp.forms import attach_error, choices
 from hallapp.htmx import redirect_after_post, render_page
 from hallapp.i18n import HALL_TIMEZONE, localized
 from hallapp.models import Appointment, Hall, Service, Staff, StaffRole, utcnow
-from hallapp.services import appointments, guidance, halls, identity
+from hallapp.services import appointments, guidance, halls, identity, live
 from hallapp.services.errors import HallError, NotFound
 
 desk_staff = role_required("guide", "supervisor")
@@ -73,6 +73,7 @@ def home():
         search=SearchForm(request.args),
         check_in=CheckInForm(),
         cases=guidance.open_cases(hall),
+        overview=guidance.overview(hall, now=utcnow()),
         today_slots=appointments.slots_on(hall, _today()),
         today=_today(),
     )
@@ -616,3 +617,150 @@ def notice(notice_id):
     return render_template(
         "guidance/notice.html", notice=item, cases=guidance.cases_answered_by(item)
     )
+
+
+# The hall at a glance
+
+
+@bp.get("/overview", endpoint="overview")
+@desk_staff
+def overview():
+    """Polled every few seconds; 204 while the hall's version is still the one shown."""
+    hall = _hall()
+    since = request.args.get("since", type=int)
+    if since is not None and since == live.current_version(hall.id):
+        return "", 204
+    return render_template(
+        "guidance/_overview.html", overview=guidance.overview(hall, now=utcnow())
+    )
+
+
+# Triage
+
+
+def _triage_services(hall: Hall):
+    services = [s for s in hall.services if s.active]
+    return [(s, guidance.current_checklist(s)) for s in services]
+
+
+def _chosen_codes() -> list[str]:
+    return [code for code in request.form.getlist("services") if code]
+
+
+def _ticked() -> set[int]:
+    return {int(v) for v in request.form.getlist("have") if v.isdigit()}
+
+
+def _needs() -> dict[str, bool]:
+    chosen = set(request.form.getlist("needs"))
+    return {need: need in chosen for need in guidance.NEEDS}
+
+
+def _triage_context(**extra):
+    hall = _hall()
+    return {
+        "services": _triage_services(hall),
+        "chosen": set(_chosen_codes()) if request.method == "POST" else set(),
+        "ticked": _ticked(),
+        "needs": {k for k, v in _needs().items() if v} if request.method == "POST" else set(),
+        "form": CsrfOnlyForm(),
+        **extra,
+    }
+
+
+@bp.get("/triage", endpoint="triage")
+@desk_staff
+def triage():
+    return render_template("guidance/triage.html", **_triage_context())
+
+
+@bp.post("/triage/checklist", endpoint="triage_checklist")
+@desk_staff
+def triage_checklist():
+    """The chosen services' checklists, redrawn as the guide taps services."""
+    return render_template("guidance/_triage_checklist.html", **_triage_context())
+
+
+@bp.post("/triage/swipe", endpoint="swipe")
+@desk_staff
+def swipe():
+    """The card reader types the number and presses Enter; check it and look the holder up."""
+    number = (request.form.get("document_number") or "").strip()
+    hall = _hall()
+    document_type = identity.guess_type(number)
+    try:
+        if document_type is None:
+            raise identity.InvalidDocumentNumber(
+                _("This number matches no identity card, permit or passport format.")
+            )
+        document = identity.check_document(document_type, number, today=_today())
+    except HallError as error:
+        return render_template("guidance/_swipe.html", error=error.message, number=number), 422
+    history = guidance.find_visitor(hall, document.number)
+    bookings = appointments.bookings_for_number(hall, document.number, _today())
+    return render_template(
+        "guidance/_swipe.html",
+        document=document,
+        history=history,
+        bookings=bookings,
+        form=CsrfOnlyForm(),
+    )
+
+
+@bp.post("/triage", endpoint="issue")
+@desk_staff
+def issue():
+    form = CsrfOnlyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    hall = _hall()
+    try:
+        result = guidance.triage(
+            hall,
+            _chosen_codes(),
+            ticked_item_ids=_ticked(),
+            needs=_needs(),
+            document_number=request.form.get("document_number", ""),
+            phone=request.form.get("phone", ""),
+            actor=current_user,
+            now=utcnow(),
+        )
+    except guidance.MissingDocuments as missing:
+        return render_template(
+            "guidance/_triage_missing.html", missing=missing.missing, hall=hall
+        ), 422
+    except HallError as error:
+        db.session.rollback()
+        return render_template("guidance/_triage_error.html", error=error.message), 422
+    return render_template(
+        "guidance/_ticket_issued.html", tickets=result.tickets, visit=result.visit
+    )
+
+
+@bp.post("/check-in", endpoint="check_in")
+@desk_staff
+def check_in():
+    """By booking code, or by a swipe that found exactly one of today's bookings."""
+    form = CheckInForm()
+    hall = _hall()
+    if not form.validate_on_submit():
+        return render_template("guidance/_check_in_result.html", form=form), 422
+    value = form.code.data.strip()
+    try:
+        if identity.guess_type(value) and not _looks_like_code(value):
+            found = appointments.bookings_for_number(hall, value, _today())
+            if not found:
+                raise NotFound(_("No booking today for this document."))
+            booking = found[0]
+        else:
+            booking = appointments.find_booking(hall, value)
+        ticket = guidance.check_in(hall, booking, actor=current_user, now=utcnow())
+    except HallError as error:
+        db.session.rollback()
+        attach_error(form, error, default_field="code")
+        return render_template("guidance/_check_in_result.html", form=form), 422
+    return render_template("guidance/_ticket_issued.html", tickets=[ticket], visit=ticket.visit)
+
+
+def _looks_like_code(value: str) -> bool:
+    return len(value) == 8 and all(c in appointments.CODE_ALPHABET for c in value.upper())
