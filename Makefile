@@ -49,7 +49,7 @@ node_modules/.installed: package.json package-lock.json
 
 # Compiled catalogs are build output; the .po files are the source.
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile --use-fuzzy -d hallapp/translations
+	$(BIN)/pybabel compile --statistics -d hallapp/translations
 
 # Extract new strings and merge them into the catalogs for translating.
 i18n: $(VENV)/.runtime

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from hallapp.extensions import db
 from hallapp.models import AuditEntry, Staff, utcnow
@@ -41,10 +41,11 @@ def search_entries(
     until: datetime | None = None,
     limit: int = 200,
 ) -> list[AuditEntry]:
-    """Newest first; `action` matches a prefix so "admin" finds every admin edit."""
+    """Newest first; `action` matches a prefix so "admin" finds every admin edit.
+    A hall's view includes entries tied to no hall, such as sign-ins with unknown names."""
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if hall_id is not None:
-        query = query.where(AuditEntry.hall_id == hall_id)
+        query = query.where(or_(AuditEntry.hall_id == hall_id, AuditEntry.hall_id.is_(None)))
     if action:
         query = query.where(AuditEntry.action.startswith(action))
     if actor_id is not None:

@@ -35,7 +35,6 @@ def test_valid_resident_id_numbers_pass_with_lower_case_x_and_spaces(number):
 def test_invalid_resident_id_numbers_say_what_is_wrong(app, number, reason):
     with pytest.raises(InvalidDocumentNumber) as error:
         check_document("resident_id", number, today=TODAY)
-    # Outside a request the default locale (Chinese) applies once the catalog is compiled.
     with force_locale("en"):
         assert reason in str(error.value.message)
 

@@ -51,6 +51,19 @@ def _get(model, object_id: int):
     return obj
 
 
+def _submit(form, save, *, done, invalid):
+    """Save a valid form; on a rule's refusal or bad input, show the form again (422)."""
+    if form.validate_on_submit():
+        try:
+            result = save()
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error)
+        else:
+            return done(result)
+    return invalid(), 422
+
+
 def _hall_choices():
     return choices((str(hall.id), f"{hall.code} · {hall.name_zh}") for hall in halls.list_halls())
 
@@ -83,15 +96,18 @@ def _save_hall(hall: Hall | None, form: HallForm) -> Hall:
 @admin_only
 def create_hall():
     form = HallForm(prefix="new")
-    if form.validate_on_submit():
-        try:
-            hall = _save_hall(None, form)
-        except HallError as error:
-            attach_error(form, error)
-        else:
-            fresh = HallForm(prefix="new", open_weekdays=list("12345"), target_minutes=10)
-            return render_template("admin/_hall_created.html", hall=hall, form=fresh)
-    return render_template("admin/_hall_form.html", form=form), 422
+    return _submit(
+        form,
+        lambda: _save_hall(None, form),
+        done=lambda hall: render_template(
+            "admin/_hall_created.html",
+            hall=hall,
+            form=HallForm(
+                prefix="new", formdata=None, open_weekdays=list("12345"), target_minutes=10
+            ),
+        ),
+        invalid=lambda: render_template("admin/_hall_form.html", form=form),
+    )
 
 
 @bp.get("/halls/<int:hall_id>/edit", endpoint="edit_hall")
@@ -113,15 +129,12 @@ def hall_row(hall_id):
 def update_hall(hall_id):
     hall = _get(Hall, hall_id)
     form = HallForm(prefix=f"hall-{hall.id}")
-    if form.validate_on_submit():
-        try:
-            _save_hall(hall, form)
-        except HallError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            return render_template("admin/_hall_row.html", hall=hall, saved=True)
-    return render_template("admin/_hall_edit_row.html", hall=hall, form=form), 422
+    return _submit(
+        form,
+        lambda: _save_hall(hall, form),
+        done=lambda saved: render_template("admin/_hall_row.html", hall=saved, saved=True),
+        invalid=lambda: render_template("admin/_hall_edit_row.html", hall=hall, form=form),
+    )
 
 
 # Services
@@ -165,19 +178,17 @@ def _save_service(service: Service | None, hall: Hall, form: ServiceForm) -> Ser
 def create_service():
     hall = _selected_hall()
     form = ServiceForm(prefix="new")
-    if form.validate_on_submit():
-        try:
-            service = _save_service(None, hall, form)
-        except HallError as error:
-            attach_error(form, error)
-        else:
-            return render_template(
-                "admin/_service_created.html",
-                service=service,
-                hall=hall,
-                form=ServiceForm(prefix="new", formdata=None),
-            )
-    return render_template("admin/_service_form.html", form=form, hall=hall), 422
+    return _submit(
+        form,
+        lambda: _save_service(None, hall, form),
+        done=lambda service: render_template(
+            "admin/_service_created.html",
+            service=service,
+            hall=hall,
+            form=ServiceForm(prefix="new", formdata=None),
+        ),
+        invalid=lambda: render_template("admin/_service_form.html", form=form, hall=hall),
+    )
 
 
 @bp.get("/services/<int:service_id>/edit", endpoint="edit_service")
@@ -199,15 +210,12 @@ def service_row(service_id):
 def update_service(service_id):
     service = _get(Service, service_id)
     form = ServiceForm(prefix=f"service-{service.id}")
-    if form.validate_on_submit():
-        try:
-            _save_service(service, service.hall, form)
-        except HallError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            return render_template("admin/_service_row.html", service=service, saved=True)
-    return render_template("admin/_service_edit_row.html", service=service, form=form), 422
+    return _submit(
+        form,
+        lambda: _save_service(service, service.hall, form),
+        done=lambda saved: render_template("admin/_service_row.html", service=saved, saved=True),
+        invalid=lambda: render_template("admin/_service_edit_row.html", service=service, form=form),
+    )
 
 
 # Counters
@@ -243,20 +251,17 @@ def _save_counter(counter: Counter | None, hall: Hall, form: CounterForm) -> Cou
 def create_counter():
     hall = _selected_hall()
     form = CounterForm(prefix="new")
-    if form.validate_on_submit():
-        try:
-            counter = _save_counter(None, hall, form)
-        except HallError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            return render_template(
-                "admin/_counter_created.html",
-                counter=counter,
-                hall=hall,
-                form=CounterForm(prefix="new", formdata=None),
-            )
-    return render_template("admin/_counter_form.html", form=form, hall=hall), 422
+    return _submit(
+        form,
+        lambda: _save_counter(None, hall, form),
+        done=lambda counter: render_template(
+            "admin/_counter_created.html",
+            counter=counter,
+            hall=hall,
+            form=CounterForm(prefix="new", formdata=None),
+        ),
+        invalid=lambda: render_template("admin/_counter_form.html", form=form, hall=hall),
+    )
 
 
 @bp.get("/counters/<int:counter_id>/edit", endpoint="edit_counter")
@@ -282,16 +287,12 @@ def counter_row(counter_id):
 def update_counter(counter_id):
     counter = _get(Counter, counter_id)
     form = CounterForm(prefix=f"counter-{counter.id}")
-    if form.validate_on_submit():
-        try:
-            _save_counter(counter, counter.hall, form)
-        except HallError as error:
-            db.session.rollback()
-            counter = _get(Counter, counter_id)
-            attach_error(form, error)
-        else:
-            return render_template("admin/_counter_row.html", counter=counter, saved=True)
-    return render_template("admin/_counter_edit_row.html", counter=counter, form=form), 422
+    return _submit(
+        form,
+        lambda: _save_counter(counter, counter.hall, form),
+        done=lambda saved: render_template("admin/_counter_row.html", counter=saved, saved=True),
+        invalid=lambda: render_template("admin/_counter_edit_row.html", counter=counter, form=form),
+    )
 
 
 # Staff
@@ -311,24 +312,25 @@ def list_staff():
 def create_staff():
     form = StaffCreateForm(prefix="new")
     form.hall.choices = _hall_choices()
-    if form.validate_on_submit():
-        try:
-            member = accounts.create_staff(
-                hall=_get(Hall, int(form.hall.data)),
-                username=form.username.data,
-                full_name=form.full_name.data,
-                roles=form.roles.data or [],
-                password=form.password.data,
-                actor=current_user,
-            )
-        except HallError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            fresh = StaffCreateForm(prefix="new", formdata=None, hall=str(current_user.hall_id))
-            fresh.hall.choices = _hall_choices()
-            return render_template("admin/_staff_created.html", member=member, form=fresh)
-    return render_template("admin/_staff_form.html", form=form), 422
+
+    def created(member):
+        fresh = StaffCreateForm(prefix="new", formdata=None, hall=str(current_user.hall_id))
+        fresh.hall.choices = _hall_choices()
+        return render_template("admin/_staff_created.html", member=member, form=fresh)
+
+    return _submit(
+        form,
+        lambda: accounts.create_staff(
+            hall=_get(Hall, int(form.hall.data)),
+            username=form.username.data,
+            full_name=form.full_name.data,
+            roles=form.roles.data or [],
+            password=form.password.data,
+            actor=current_user,
+        ),
+        done=created,
+        invalid=lambda: render_template("admin/_staff_form.html", form=form),
+    )
 
 
 @bp.get("/staff/<int:staff_id>/edit", endpoint="edit_staff")
@@ -362,28 +364,24 @@ def update_staff(staff_id):
     member = _get(Staff, staff_id)
     form = StaffEditForm(prefix=f"staff-{member.id}")
     form.hall.choices = _hall_choices()
-    if form.validate_on_submit():
-        try:
-            accounts.update_staff(
-                member,
-                full_name=form.full_name.data,
-                roles=form.roles.data or [],
-                active=form.active.data,
-                hall=_get(Hall, int(form.hall.data)),
-                actor=current_user,
-            )
-        except HallError as error:
-            db.session.rollback()
-            member = _get(Staff, staff_id)
-            attach_error(form, error)
-        else:
-            return render_template("admin/_staff_row.html", member=member, saved=True)
-    return render_template(
-        "admin/_staff_edit_row.html",
-        member=member,
-        form=form,
-        password_form=ResetPasswordForm(prefix=f"staff-{member.id}-pw"),
-    ), 422
+    return _submit(
+        form,
+        lambda: accounts.update_staff(
+            member,
+            full_name=form.full_name.data,
+            roles=form.roles.data or [],
+            active=form.active.data,
+            hall=_get(Hall, int(form.hall.data)),
+            actor=current_user,
+        ),
+        done=lambda saved: render_template("admin/_staff_row.html", member=saved, saved=True),
+        invalid=lambda: render_template(
+            "admin/_staff_edit_row.html",
+            member=member,
+            form=form,
+            password_form=ResetPasswordForm(prefix=f"staff-{member.id}-pw"),
+        ),
+    )
 
 
 @bp.post("/staff/<int:staff_id>/password", endpoint="reset_password")
