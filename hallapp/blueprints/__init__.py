@@ -1,8 +1,9 @@
 """Every blueprint of the hall, in the order they are registered."""
 
 from hallapp.blueprints.admin import bp as admin_bp
+from hallapp.blueprints.api import bp as api_bp
 from hallapp.blueprints.auth import bp as auth_bp
 from hallapp.blueprints.guidance import bp as guidance_bp
 from hallapp.blueprints.main import bp as main_bp
 
-BLUEPRINTS = [main_bp, auth_bp, admin_bp, guidance_bp]
+BLUEPRINTS = [main_bp, auth_bp, admin_bp, api_bp, guidance_bp]
