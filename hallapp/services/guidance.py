@@ -527,6 +527,7 @@ class TriageResult:
     visit: Visit
     tickets: list[Ticket]
     identity: VisitorIdentity | None
+    refused: list[tuple[Service, str]] = field(default_factory=list)
 
 
 NEEDS = (*PRIORITY_NEEDS, "interpreter")
@@ -566,14 +567,21 @@ def triage(
     ident = new_identity(hall, number=document_number, phone=phone, now=now)
     if ident is not None:
         ident.visit = visit
-    tickets = []
-    # issue_ticket commits each ticket (with the visit and identity, the first time); a
-    # refusal rolls back only the ticket it refused, and says which service it was.
+    tickets: list[Ticket] = []
+    refused: list[tuple[Service, str]] = []
+    # issue_ticket commits each ticket (with the visit and identity, the first time). A
+    # refusal of the first saves nothing; a later one leaves the tickets already issued
+    # and is reported service by service, never dropped silently.
     for code in codes:
-        tickets.append(
-            queue.issue_ticket(hall, code, source="desk", visit=visit, now=now, actor=actor)
-        )
-    return TriageResult(visit, tickets, ident)
+        try:
+            tickets.append(
+                queue.issue_ticket(hall, code, source="desk", visit=visit, now=now, actor=actor)
+            )
+        except HallError as error:
+            if not tickets:
+                raise
+            refused.append((services[code], str(error.message)))
+    return TriageResult(visit, tickets, ident, refused)
 
 
 def check_in(hall: Hall, appointment: Appointment, *, actor: Staff | None, now: datetime) -> Ticket:

@@ -7,6 +7,7 @@ from sqlalchemy import select, text
 
 from hallapp.models import Ticket, VisitorIdentity
 from hallapp.services import appointments, guidance
+from hallapp.services.errors import HallError
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in the hall
 NUMBER = "11010519491231002X"
@@ -163,3 +164,17 @@ def test_the_overview_counts_waiting_visitors_and_the_longest_stay(hall):
     assert waiting == {"A": 2, "B": 1, "E": 0}
     assert seen.visitors_now == 2 and seen.longest_here == timedelta(minutes=20)
     assert seen.version > 0
+
+
+def test_a_later_service_refused_keeps_the_first_ticket_and_says_which(hall, db):
+    b = next(s for s in hall.services if s.code == "B")
+    b.daily_limit = 1
+    db.session.commit()
+    guidance.triage(hall, ["B"], ticked_item_ids=set(), needs=NO_NEEDS, actor=None, now=NOW)
+    result = guidance.triage(
+        hall, ["A", "B"], ticked_item_ids=set(), needs=NO_NEEDS, actor=None, now=NOW
+    )
+    assert [t.label for t in result.tickets] == ["A001"]
+    assert [service.code for service, _message in result.refused] == ["B"]
+    with pytest.raises(HallError):
+        guidance.triage(hall, ["B"], ticked_item_ids=set(), needs=NO_NEEDS, actor=None, now=NOW)

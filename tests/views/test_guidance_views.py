@@ -308,3 +308,23 @@ def test_check_in_by_booking_code_issues_the_ticket_and_a_bad_code_says_so(login
     assert wrong.status_code == 422 and "No booking has this code" in wrong.text
     right = guide.post("/desk/check-in", data={"code": booking.code.lower()})
     assert right.status_code == 200 and "A001" in right.text
+
+
+def test_no_shows_command_marks_bookings_of_ended_slots(runner, hall, db):
+    start = utcnow() - timedelta(hours=2)
+    slot = AppointmentSlot(
+        hall_id=hall.id,
+        service_id=service(hall).id,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=30),
+        capacity=1,
+        booked=1,
+    )
+    db.session.add(slot)
+    db.session.flush()
+    db.session.add(Appointment(slot_id=slot.id, code="PASTSLOT", created_at=start))
+    db.session.commit()
+    result = runner.invoke(args=["no-shows"])
+    assert result.exit_code == 0 and "1 bookings" in result.output
+    db.session.rollback()
+    assert db.session.scalar(select(Appointment.state)) == "no_show"

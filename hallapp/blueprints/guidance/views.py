@@ -733,7 +733,10 @@ def issue():
         db.session.rollback()
         return render_template("guidance/_triage_error.html", error=error.message), 422
     return render_template(
-        "guidance/_ticket_issued.html", tickets=result.tickets, visit=result.visit
+        "guidance/_ticket_issued.html",
+        tickets=result.tickets,
+        visit=result.visit,
+        refused=result.refused,
     )
 
 
