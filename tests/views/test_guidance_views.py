@@ -97,7 +97,8 @@ def test_a_supervisor_saves_a_checklist_version_and_the_printable_page_shows_it(
     sheet = client.get("/desk/checklist/demo/A")
     assert sheet.status_code == 200 and "大厅免费拍照" in sheet.text
     qr = client.get("/desk/checklist/demo/A/qr.svg")
-    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+    assert qr.status_code == 200 and qr.mimetype == "image/svg+xml"
+    assert b"http://www.w3.org/2000/svg" in qr.data and b"/desk/checklist/demo/A" in qr.data
     assert login_as("guide").post(f"/desk/checklists/{a.id}", data={}).status_code == 403
 
 

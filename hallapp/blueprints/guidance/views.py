@@ -3,6 +3,7 @@
 Guides work on a tablet with one hand: big targets, a search box that also takes a
 card swipe, and pages that answer htmx with the piece that changed."""
 
+import io
 from datetime import date, timedelta
 
 import segno
@@ -249,8 +250,10 @@ def checklist_qr(hall_code, service_code):
         service_code=service.code,
         _external=True,
     )
-    svg = segno.make(link, error="m").svg_inline(scale=4, border=2)
-    response = Response(svg, mimetype="image/svg+xml")
+    # A standalone SVG (with its namespace), so <img src> and phones can open it.
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="svg", scale=4, border=2, title=link)
+    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
@@ -672,13 +675,6 @@ def _triage_context(**extra):
 @desk_staff
 def triage():
     return render_template("guidance/triage.html", **_triage_context())
-
-
-@bp.post("/triage/checklist", endpoint="triage_checklist")
-@desk_staff
-def triage_checklist():
-    """The chosen services' checklists, redrawn as the guide taps services."""
-    return render_template("guidance/_triage_checklist.html", **_triage_context())
 
 
 @bp.post("/triage/swipe", endpoint="swipe")
