@@ -329,3 +329,16 @@ def test_no_shows_command_marks_bookings_of_ended_slots(runner, hall, db):
     assert result.exit_code == 0 and "1 bookings" in result.output
     db.session.rollback()
     assert db.session.scalar(select(Appointment.state)) == "no_show"
+
+
+def test_a_booking_by_htmx_clears_the_form_and_refreshes_the_tables(login_as, hall):
+    slot = open_tomorrow(hall, capacity=2)[0]
+    response = login_as("guide").post(
+        f"/desk/appointments/book?day={tomorrow().isoformat()}",
+        data={"book-slot": slot.id, "book-document_number": "360426199101010071"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200 and "<html" not in response.text
+    assert "360426199101010071" not in response.text
+    assert 'id="desk-slots-wrap" hx-swap-oob="true"' in response.text
+    assert "360************071" in response.text

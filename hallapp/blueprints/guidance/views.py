@@ -28,7 +28,7 @@ from hallapp.blueprints.guidance.forms import (
 )
 from hallapp.extensions import db
 from hallapp.forms import attach_error, choices
-from hallapp.htmx import redirect_after_post, render_page
+from hallapp.htmx import is_partial, redirect_after_post, render_page
 from hallapp.i18n import HALL_TIMEZONE, localized
 from hallapp.models import Appointment, Hall, Service, Staff, StaffRole, utcnow
 from hallapp.services import appointments, guidance, halls, identity, live
@@ -268,20 +268,21 @@ def _day_arg() -> date:
         return _today()
 
 
+def _slot_label(slot) -> str:
+    start = slot.starts_at.astimezone(HALL_TIMEZONE).strftime("%H:%M")
+    free = _("%(n)d free", n=slot.free)
+    return f"{start} {slot.service.code} · {free}"
+
+
 def _appointments_context(day: date, **forms):
     hall = _hall()
     slots = appointments.slots_on(hall, day)
-    booking = forms.get("booking") or BookingForm(prefix="book")
-    booking.slot.choices = [
-        (
-            s.id,
-            f"{s.starts_at.astimezone(HALL_TIMEZONE):%H:%M} {s.service.code} "
-            f"· {_('%(n)d free', n=s.free)}",
-        )
-        for s in slots
-        if s.free > 0
-    ]
-    slots_form = forms.get("slots_form") or SlotsForm(prefix="slots", first_day=day, last_day=day)
+    # Fresh forms must not pick up the request's data: a booked citizen's number is cleared.
+    booking = forms.get("booking") or BookingForm(prefix="book", formdata=None)
+    booking.slot.choices = [(s.id, _slot_label(s)) for s in slots if s.free > 0]
+    slots_form = forms.get("slots_form") or SlotsForm(
+        prefix="slots", formdata=None, first_day=day, last_day=day
+    )
     slots_form.service.choices = _service_choices(hall)
     slot_ids = [s.id for s in slots]
     bookings = (
@@ -303,9 +304,10 @@ def _appointments_context(day: date, **forms):
         "bookings": bookings,
         "booking": booking,
         "slots_form": slots_form,
-        "import_form": forms.get("import_form") or ImportForm(prefix="import"),
+        "import_form": forms.get("import_form") or ImportForm(prefix="import", formdata=None),
         "import_result": forms.get("import_result"),
         "booked": forms.get("booked"),
+        "oob": forms.get("oob", False),
     }
 
 
@@ -336,7 +338,7 @@ def book():
             db.session.rollback()
             attach_error(form, error, default_field="slot")
         else:
-            context = _appointments_context(day, booked=booked)
+            context = _appointments_context(day, booked=booked, oob=is_partial())
             return render_page(
                 "guidance/appointments.html", "guidance/_booking_form.html", **context
             )
@@ -397,7 +399,12 @@ def import_bookings():
                 attach_error(form, error)
             else:
                 status = 200 if result.ok else 422
-    context = _appointments_context(_day_arg(), import_form=form, import_result=result)
+    context = _appointments_context(
+        _day_arg(),
+        import_form=form,
+        import_result=result,
+        oob=is_partial() and status == 200,
+    )
     return render_page(
         "guidance/appointments.html", "guidance/_import_form.html", status=status, **context
     )
