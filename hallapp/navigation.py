@@ -40,6 +40,12 @@ NAV_ITEMS: list[NavItem] = [
         _l("Documents each service needs, printable with a QR code"),
     ),
     NavItem(
+        "queue.counters",
+        _l("Counter console"),
+        frozenset({"counter"}),
+        _l("Call, serve and transfer tickets at your counter"),
+    ),
+    NavItem(
         "admin.services",
         _l("Services"),
         frozenset({"admin"}),

@@ -5,5 +5,6 @@ from hallapp.blueprints.api import bp as api_bp
 from hallapp.blueprints.auth import bp as auth_bp
 from hallapp.blueprints.guidance import bp as guidance_bp
 from hallapp.blueprints.main import bp as main_bp
+from hallapp.blueprints.queue import bp as queue_bp
 
-BLUEPRINTS = [main_bp, auth_bp, admin_bp, api_bp, guidance_bp]
+BLUEPRINTS = [main_bp, auth_bp, admin_bp, queue_bp, api_bp, guidance_bp]
