@@ -178,3 +178,27 @@ def test_a_later_service_refused_keeps_the_first_ticket_and_says_which(hall, db)
     assert [service.code for service, _message in result.refused] == ["B"]
     with pytest.raises(HallError):
         guidance.triage(hall, ["B"], ticked_item_ids=set(), needs=NO_NEEDS, actor=None, now=NOW)
+
+
+def test_purge_erases_a_visit_identity_but_keeps_the_visit_and_its_tickets(hall, db):
+    old = NOW - timedelta(days=40)
+    result = guidance.triage(
+        hall,
+        ["B"],
+        ticked_item_ids=set(),
+        needs={"senior": True},
+        document_number=NUMBER,
+        phone="13800000000",
+        actor=None,
+        now=old,
+    )
+    ticket_id, visit_id = result.tickets[0].id, result.visit.id
+
+    report = guidance.purge_identity_data(now=NOW, days=30)
+
+    assert report.identities == 1
+    db.session.expire_all()
+    assert db.session.scalar(select(VisitorIdentity.id)) is None
+    ticket = db.session.get(Ticket, ticket_id)
+    assert (ticket.visit_id, ticket.priority_class, ticket.issued_at) == (visit_id, "senior", old)
+    assert guidance.find_visitor(hall, NUMBER).identities == []
