@@ -47,6 +47,8 @@ class Config:
 
     # Keyed hash for identity numbers; set a real secret in production.
     IDENTITY_HASH_KEY: str | None = None
+    # Days the desk keeps masked numbers, keyed hashes and phones; `flask purge` erases older.
+    IDENTITY_RETENTION_DAYS = 30
 
 
 class TestConfig(Config):

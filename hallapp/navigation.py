@@ -16,6 +16,30 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(
+        "guidance.home",
+        _l("Guidance desk"),
+        frozenset({"guide", "supervisor"}),
+        _l("Triage visitors, swipe cards, check in bookings"),
+    ),
+    NavItem(
+        "guidance.appointments",
+        _l("Appointments"),
+        frozenset({"guide", "supervisor"}),
+        _l("Slots, bookings on a citizen's behalf, CSV import"),
+    ),
+    NavItem(
+        "guidance.cases",
+        _l("Cases"),
+        frozenset({"guide", "supervisor"}),
+        _l("Home visits, express delivery, follow-ups on a policy"),
+    ),
+    NavItem(
+        "guidance.checklists",
+        _l("Checklists"),
+        frozenset({"guide", "supervisor"}),
+        _l("Documents each service needs, printable with a QR code"),
+    ),
+    NavItem(
         "queue.counters",
         _l("Counter console"),
         frozenset({"counter"}),

@@ -5,7 +5,17 @@ from hallapp.blueprints.api import bp as api_bp
 from hallapp.blueprints.auth import bp as auth_bp
 from hallapp.blueprints.enterprise import bp as enterprise_bp
 from hallapp.blueprints.feedback import bp as feedback_bp
+from hallapp.blueprints.guidance import bp as guidance_bp
 from hallapp.blueprints.main import bp as main_bp
 from hallapp.blueprints.queue import bp as queue_bp
 
-BLUEPRINTS = [main_bp, auth_bp, admin_bp, queue_bp, api_bp, enterprise_bp, feedback_bp]
+BLUEPRINTS = [
+    main_bp,
+    auth_bp,
+    admin_bp,
+    queue_bp,
+    api_bp,
+    guidance_bp,
+    enterprise_bp,
+    feedback_bp,
+]

@@ -4,7 +4,6 @@ from .audit import AuditEntry
 from .base import Base, UTCDateTime, utcnow
 from .calendar import DAY_KINDS, CalendarDay
 from .enterprise import (
-    APPOINTMENT_STATES,
     ENTERPRISE_STATES,
     MEMBER_ROLES,
     PLACES,
@@ -39,6 +38,20 @@ from .feedback import (
     SuggestionFollowUp,
     SuggestionNote,
     VisitRating,
+)
+from .guidance import (
+    CASE_KINDS,
+    CASE_STATES,
+    EXPRESS_STATES,
+    Appointment,
+    AppointmentSlot,
+    CaseTopic,
+    ChecklistItem,
+    ChecklistVersion,
+    DeskCase,
+    PolicyNotice,
+    PolicyNoticeTopic,
+    VisitorIdentity,
 )
 from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
 from .queue import (
@@ -78,7 +91,6 @@ __all__ = [
     "SuggestionEvent",
     "SuggestionFollowUp",
     "SuggestionNote",
-    "APPOINTMENT_STATES",
     "ENTERPRISE_STATES",
     "MEMBER_ROLES",
     "PLACES",
@@ -91,6 +103,18 @@ __all__ = [
     "EnterpriseTicket",
     "RegistrationService",
     "StaffImport",
+    "CASE_KINDS",
+    "CASE_STATES",
+    "EXPRESS_STATES",
+    "Appointment",
+    "AppointmentSlot",
+    "CaseTopic",
+    "ChecklistItem",
+    "ChecklistVersion",
+    "DeskCase",
+    "PolicyNotice",
+    "PolicyNoticeTopic",
+    "VisitorIdentity",
     "DAY_KINDS",
     "DEVICE_KINDS",
     "PRIORITY_CLASSES",

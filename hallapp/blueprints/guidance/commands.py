@@ -1,0 +1,38 @@
+"""`flask --app wsgi purge`: the daily timer that erases identity data past retention."""
+
+import click
+
+from hallapp.blueprints.guidance import bp
+from hallapp.models import utcnow
+from hallapp.services import appointments, guidance
+
+
+@bp.cli.command("purge")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Keep this many days instead of IDENTITY_RETENTION_DAYS.",
+)
+def purge_command(days):
+    """Erase masked numbers, keyed hashes, phones and names older than the retention period."""
+    report = guidance.purge_identity_data(now=utcnow(), days=days)
+    click.echo(
+        f"Erased identity data recorded before {report.cutoff:%Y-%m-%d %H:%M} UTC: "
+        f"{report.identities} identity records, {report.appointments} appointments, "
+        f"{report.cases} closed cases. Tickets and times are kept."
+    )
+
+
+@bp.cli.command("no-shows")
+@click.option("--grace", type=click.IntRange(min=0), default=0, help="Minutes after a slot ends.")
+def no_shows_command(grace):
+    """Mark bookings whose slot has ended without a check-in as not come, in every hall."""
+    from hallapp.services import halls
+
+    now = utcnow()
+    total = sum(
+        appointments.mark_no_shows(hall, now=now, grace_minutes=grace)
+        for hall in halls.list_halls()
+    )
+    click.echo(f"{total} bookings marked as no-shows.")

@@ -1,0 +1,56 @@
+// Guidance desk: print buttons, and the card-swipe field that keeps its focus.
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (event) {
+    var trigger = event.target.closest("[data-print]");
+    if (trigger) {
+      event.preventDefault();
+      window.print();
+    }
+  });
+
+  // Card readers type like a keyboard: keep the swipe field focused after each swap,
+  // unless the officer is typing somewhere else.
+  function refocus() {
+    var field = document.querySelector("[data-swipe-field]");
+    var active = document.activeElement;
+    var typing = active && active !== document.body && /INPUT|TEXTAREA|SELECT/.test(active.tagName);
+    if (field && !typing) {
+      field.focus();
+    }
+  }
+  document.addEventListener("DOMContentLoaded", refocus);
+  document.addEventListener("htmx:afterSettle", refocus);
+})();
+
+// After a good swipe the number has been read: clear the field for the next card.
+document.addEventListener("htmx:afterRequest", function (event) {
+  var form = event.detail.elt;
+  if (form && form.id === "desk-swipe-form" && event.detail.successful) {
+    form.reset();
+  }
+});
+
+// Triage: show the checklist of each chosen service, hide the others.
+function showChosenChecklists(form) {
+  var chosen = {};
+  form.querySelectorAll("[data-service-choices] input[name=services]").forEach(function (box) {
+    chosen[box.value] = box.checked;
+  });
+  form.querySelectorAll(".desk-checklist[data-service]").forEach(function (list) {
+    list.hidden = !chosen[list.getAttribute("data-service")];
+  });
+}
+document.addEventListener("change", function (event) {
+  var form = event.target.closest("[data-js-checklists]");
+  if (form && event.target.name === "services") {
+    showChosenChecklists(form);
+  }
+});
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.querySelector("[data-js-checklists]");
+  if (form) {
+    showChosenChecklists(form);
+  }
+});

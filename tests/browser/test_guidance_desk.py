@@ -1,0 +1,114 @@
+"""A guide on a tablet triages a senior: first a missing document, then all of them,
+and ends with a ticket to print."""
+
+from datetime import time
+
+import pytest
+from sqlalchemy import select
+
+from hallapp.extensions import db
+from hallapp.models import Ticket, VisitorIdentity, utcnow
+from hallapp.services import guidance
+from tests.browser.conftest import serious_accessibility_violations, sign_in
+from tests.builders import PASSWORD, make_staff
+
+NUMBER = "11010519491231002X"
+
+
+@pytest.fixture
+def tablet(browser, live_server):
+    """A 1024x768 touch screen, like the desk's tablets, that may only reach the hall."""
+    context = browser.new_context(
+        viewport={"width": 1024, "height": 768},
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    )
+    # The print dialog cannot be driven headless: count the calls instead.
+    context.add_init_script(
+        "window.print = () => { window.__printed = (window.__printed || 0) + 1; };"
+    )
+    outside: list[str] = []
+
+    def only_local(route):
+        if route.request.url.startswith(live_server) or route.request.url.startswith("data:"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+    assert outside == []
+
+
+def test_a_senior_with_a_missing_document_then_with_all_gets_a_printed_ticket(
+    tablet, live_server, hall
+):
+    page = tablet
+    hall.opens_at, hall.closes_at = time(0, 0), time(23, 59, 59)
+    passport = next(s for s in hall.services if s.code == "A")
+    guidance.save_checklist(
+        passport,
+        [
+            guidance.ItemInput("居民身份证", "Resident identity card"),
+            guidance.ItemInput("证件照片", "Photo", note_zh="大厅免费拍照"),
+        ],
+        actor=None,
+        now=utcnow(),
+    )
+    make_staff(hall, "guide", username="guide", full_name="王导办")
+    db.session.commit()
+
+    sign_in(page, live_server, "guide", PASSWORD)
+    page.goto(f"{live_server}/desk/")
+    assert page.locator("#desk-overview").is_visible()
+    page.locator("#desk-new-visitor").tap()
+    page.wait_for_url(f"{live_server}/desk/triage")
+
+    # The card reader types into the focused field and presses Enter.
+    assert page.evaluate("document.activeElement.id") == "desk-swipe-number"
+    page.keyboard.type(NUMBER.lower())
+    page.keyboard.press("Enter")
+    page.locator("#desk-swipe-masked").wait_for()
+    assert page.locator("#desk-swipe-masked").inner_text() == "110************02X"
+
+    page.locator("label.desk-toggle", has_text="普通护照").tap()
+    page.locator("#desk-triage-checklist label", has_text="居民身份证").wait_for()
+    page.locator("#desk-triage-checklist label", has_text="居民身份证").tap()
+    page.locator("label.desk-toggle", has_text="老年人").tap()
+    page.locator("#desk-issue").tap()
+
+    missing = page.locator("#desk-triage-missing")
+    missing.wait_for()
+    assert "证件照片" in missing.inner_text() and "大厅免费拍照" in missing.inner_text()
+    assert missing.get_by_role("link", name="打印或出示材料清单").is_visible()
+    assert missing.get_by_role("link", name="预约办理").is_visible()
+    assert missing.get_by_role("link", name="登记事项").is_visible()
+    db.session.rollback()
+    assert db.session.scalar(select(Ticket.id)) is None
+    assert serious_accessibility_violations(page) == []
+
+    page.locator("#desk-triage-checklist label", has_text="证件照片").tap()
+    page.locator("#desk-issue").tap()
+    issued = page.locator("#desk-ticket-issued")
+    issued.wait_for()
+    assert "A001" in issued.inner_text() and "优先" in issued.inner_text()
+    assert "老年人" in issued.inner_text()
+
+    issued.get_by_role("button", name="打印号票").tap()
+    assert page.evaluate("window.__printed") == 1
+    page.emulate_media(media="print")
+    assert issued.is_visible()
+    assert not page.locator("#desk-swipe-form").is_visible()
+    page.emulate_media(media="screen")
+    assert serious_accessibility_violations(page) == []
+
+    db.session.rollback()
+    ticket = db.session.scalar(select(Ticket))
+    assert (ticket.label, ticket.priority_class, ticket.source) == ("A001", "senior", "desk")
+    identity = db.session.scalar(select(VisitorIdentity))
+    assert identity.visit_id == ticket.visit_id and identity.masked_number == "110************02X"
