@@ -3,5 +3,6 @@
 from hallapp.blueprints.admin import bp as admin_bp
 from hallapp.blueprints.auth import bp as auth_bp
 from hallapp.blueprints.main import bp as main_bp
+from hallapp.blueprints.public import bp as public_bp
 
-BLUEPRINTS = [main_bp, auth_bp, admin_bp]
+BLUEPRINTS = [main_bp, auth_bp, admin_bp, public_bp]

@@ -4,6 +4,7 @@ from .audit import AuditEntry
 from .base import Base, UTCDateTime, utcnow
 from .calendar import DAY_KINDS, CalendarDay
 from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
+from .notifications import NotificationSubscription, OutboxMessage
 from .queue import (
     DEVICE_KINDS,
     OPEN_STATUSES,
@@ -28,6 +29,8 @@ __all__ = [
     "TICKET_SOURCES",
     "TICKET_STATUSES",
     "DeviceToken",
+    "NotificationSubscription",
+    "OutboxMessage",
     "HallVersion",
     "Ticket",
     "TicketEvent",

@@ -1,0 +1,169 @@
+"""The public face in a real browser: kiosk -> counter call -> board and phone, print, QR."""
+
+import io
+import re
+import time
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from hallapp.models import utcnow
+from hallapp.services import queue
+from tests.browser.conftest import serious_accessibility_violations
+from tests.public_builders import (
+    KIOSK_TOKEN,
+    call,
+    issue,
+    make_kiosk_token,
+    open_all_day,
+    open_counter,
+)
+
+
+@pytest.fixture
+def open_hall(hall):
+    open_all_day(hall)
+    for number in (1, 2, 10):
+        open_counter(hall, number)
+    make_kiosk_token(hall)
+    return hall
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll an expression: wait_for_function evaluates strings, which the CSP forbids."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout}s: {expression}"
+        time.sleep(0.1)
+
+
+def only_local(context, base):
+    def route(handler_route):
+        url = handler_route.request.url
+        if url.startswith(base) or url.startswith("data:"):
+            handler_route.continue_()
+        else:
+            handler_route.abort()
+
+    context.route("**/*", route)
+
+
+def test_kiosk_ticket_called_at_a_counter_shows_on_board_and_phone_within_2_seconds(
+    page, live_server, open_hall, db
+):
+    only_local(page.context, live_server)
+    board = page
+    board.goto(f"{live_server}/display/demo")
+    board.click("#display-sound")
+
+    kiosk = page.context.new_page()
+    kiosk.goto(f"{live_server}/kiosk/demo?token={KIOSK_TOKEN}")
+    kiosk.click("#kiosk-service-A")
+    kiosk.wait_for_selector("#ticket-number")
+    assert kiosk.inner_text("#ticket-number") == "A001"
+    print_link = kiosk.get_attribute("#kiosk-print", "href")
+    public_id = re.search(r"/t/([^/]+)/print", print_link).group(1)
+
+    phone = page.context.new_page()
+    phone.set_viewport_size({"width": 390, "height": 800})
+    phone.goto(f"{live_server}/t/{public_id}")
+    assert phone.inner_text("#track-number") == "A001"
+    time.sleep(1.2)  # both screens have settled into polling
+
+    db.session.rollback()
+    call(open_hall, 1, now=utcnow())
+    called_at = time.monotonic()
+    board.wait_for_selector("#board-call-A001", timeout=2000)
+    phone.wait_for_selector("#track-call", timeout=2000)
+    assert time.monotonic() - called_at < 2.0
+    assert "1" in phone.inner_text("#track-call")
+    wait_until(board, "window.hallAnnouncer.log.length === 1", 10)
+    spoken = board.evaluate("window.hallAnnouncer.log[0].texts.map(t => t.text)")
+    assert spoken[0] == "请 A 0 0 1 号到 1 号窗口办理"
+
+
+def test_two_calls_at_the_same_moment_are_shown_and_announced_one_after_the_other(
+    page, live_server, open_hall, db
+):
+    issue(open_hall, "A", now=utcnow())
+    issue(open_hall, "B", now=utcnow())
+    page.goto(f"{live_server}/display/demo?voices=en")
+    page.click("#display-sound")
+    time.sleep(1.1)
+
+    now = utcnow()
+    call(open_hall, 1, now=now)
+    call(open_hall, 2, now=now)
+
+    page.wait_for_selector("#board-call-A001", timeout=2000)
+    page.wait_for_selector("#board-call-B001", timeout=2000)
+    wait_until(
+        page, "window.hallAnnouncer.log.length === 2 && !!window.hallAnnouncer.log[1].end", 20
+    )
+    first, second = page.evaluate("window.hallAnnouncer.log")
+    assert [first["ticket"], second["ticket"]] == ["A001", "B001"]
+    assert first["end"] <= second["start"]  # never one over the other
+    assert second["texts"][1]["text"] == "Number B 0 0 1, please go to counter 2."
+
+
+def test_a_recall_is_announced_again(page, live_server, open_hall, db):
+    issue(open_hall, "A", now=utcnow())
+    ticket = call(open_hall, 1, now=utcnow())
+    page.goto(f"{live_server}/display/demo")
+    time.sleep(1.1)
+
+    queue.recall(ticket, now=utcnow())
+
+    wait_until(page, "window.hallAnnouncer.log.length === 1", 3)
+    assert page.evaluate("window.hallAnnouncer.log[0].ticket") == "A001"
+    page.wait_for_selector("#board-call-A001 .status--warn")
+
+
+def test_the_board_recovers_by_itself_after_the_network_drops(page, live_server, open_hall, db):
+    page.goto(f"{live_server}/display/demo")
+
+    def down(route):
+        route.abort("internetdisconnected")
+
+    page.route(re.compile(r".*/display/demo\?.*"), down)
+    page.wait_for_selector("#display-offline", state="visible", timeout=5000)
+    issue(open_hall, "A", now=utcnow())
+    call(open_hall, 1, now=utcnow())
+    time.sleep(1.5)
+    assert page.locator("#board-call-A001").count() == 0
+
+    page.unroute(re.compile(r".*/display/demo\?.*"), down)
+    page.wait_for_selector("#board-call-A001", timeout=5000)
+    page.wait_for_selector("#display-offline", state="hidden")
+    wait_until(page, "window.hallAnnouncer.log.length === 1", 5)
+
+
+def test_print_view_qr_code_decodes_to_the_tracking_url(page, live_server, open_hall):
+    ticket = issue(open_hall, "A", now=utcnow())
+    page.goto(f"{live_server}/t/{ticket.public_id}/print")
+
+    png = page.locator("#ticket-qr").screenshot()
+    [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+
+    assert code.text == f"{live_server}/t/{ticket.public_id}"
+    page.emulate_media(media="print")
+    assert page.inner_text("#ticket-number") == "A001"
+
+
+def test_kiosk_display_and_tracking_pages_have_no_serious_accessibility_violations(
+    page, live_server, open_hall
+):
+    ticket = issue(open_hall, "A", now=utcnow())
+    call(open_hall, 1, now=utcnow())
+    issue(open_hall, "A", now=utcnow())
+    pages = [
+        f"/kiosk/demo?token={KIOSK_TOKEN}",
+        "/display/demo",
+        f"/t/{ticket.public_id}",
+        f"/t/{ticket.public_id}?lang=zh_Hant_HK",
+        "/kiosk/demo?lang=en",
+    ]
+    for path in pages:
+        page.goto(f"{live_server}{path}")
+        assert serious_accessibility_violations(page) == [], path
