@@ -2,11 +2,13 @@
 
 import io
 import re
+import threading
 import time
 
 import pytest
 import zxingcpp
 from PIL import Image
+from werkzeug.serving import make_server
 
 from hallapp.models import utcnow
 from hallapp.services import queue
@@ -167,3 +169,37 @@ def test_kiosk_display_and_tracking_pages_have_no_serious_accessibility_violatio
     for path in pages:
         page.goto(f"{live_server}{path}")
         assert serious_accessibility_violations(page) == [], path
+
+
+def test_the_board_recovers_by_itself_when_the_server_restarts(page, database_url, open_hall, db):
+    from hallapp import create_app
+    from tests.conftest import _test_config
+
+    def serve(port: int):
+        app = create_app(
+            _test_config(database_url, SERVER_NAME=None, SQLITE_IMMEDIATE_TRANSACTIONS=True)
+        )
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    db.session.commit()
+    first = serve(0)
+    port = first.server_port
+    page.unroute("**/*")
+    page.goto(f"http://127.0.0.1:{port}/display/demo")
+
+    first.shutdown()
+    first.server_close()
+    page.wait_for_selector("#display-offline", state="visible", timeout=5000)
+    issue(open_hall, "A", now=utcnow())
+    call(open_hall, 1, now=utcnow())
+
+    second = serve(port)
+    try:
+        page.wait_for_selector("#board-call-A001", timeout=5000)
+        page.wait_for_selector("#display-offline", state="hidden")
+        wait_until(page, "window.hallAnnouncer.log.length === 1", 5)
+    finally:
+        second.shutdown()
+        second.server_close()

@@ -108,6 +108,7 @@ def display(hall_code):
         voices=voices,
         version=version,
         minute=minute,
+        now=now,
         after=after if after is not None else board.last_event_id,
         autostart_sound=request.args.get("sound") == "on",
     )

@@ -12,6 +12,7 @@
     busy: false,
     lastId: 0,
     soundOn: false,
+    count: 0,
     log: [], // what was announced, with start and end times: the browser tests read it
     audio: null,
 
@@ -28,11 +29,14 @@
       const item = this.queue.shift();
       const entry = { id: item.id, ticket: item.ticket, texts: item.texts, start: Date.now(), end: null };
       this.log.push(entry);
+      // A board runs for days: keep the recent history only.
+      if (this.log.length > 200) this.log.splice(0, this.log.length - 200);
       highlight(item.ticket, true);
       const finish = () => {
         entry.end = Date.now();
         highlight(item.ticket, false);
-        document.documentElement.dataset.announced = String(this.log.length);
+        this.count += 1;
+        document.documentElement.dataset.announced = String(this.count);
         this.busy = false;
         // A short breath between two calls, so they never run into each other.
         window.setTimeout(() => this.next(), 400);
@@ -136,6 +140,7 @@
     if (!board) return;
     // What the page showed when it opened was already on the screen: start after it.
     Announcer.lastId = Number(board.dataset.lastEvent || 0);
+    startClock();
     const sound = document.getElementById("display-sound");
     if (sound) {
       sound.addEventListener("click", () => {
@@ -166,6 +171,16 @@
     document.body.addEventListener("htmx:afterRequest", (event) => {
       if (event.detail.successful) setOffline(false);
     });
+  }
+
+  function startClock() {
+    const clock = document.getElementById("display-clock");
+    if (!clock) return;
+    const tick = () => {
+      const now = new Date();
+      clock.textContent = String(now.getHours()).padStart(2, "0") + ":" + String(now.getMinutes()).padStart(2, "0");
+    };
+    window.setInterval(tick, 5000);
   }
 
   function setOffline(offline) {
