@@ -2,20 +2,22 @@
 
 import os
 import secrets
+from datetime import timedelta
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from hallapp.extensions import db
-from hallapp.models import ROLES
-from hallapp.services import accounts, demo, halls
+from hallapp.models import DEVICE_KINDS, ROLES, utcnow
+from hallapp.services import accounts, demo, devices, halls
 from hallapp.services.errors import HallError
 
 
 def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(user_group)
+    app.cli.add_command(device_token_group)
 
 
 @click.command("demo")
@@ -77,3 +79,56 @@ def create_user(username, full_name, roles, hall_code, password):
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
     click.echo(f"Created {staff.username} ({', '.join(sorted(staff.roles))}) in {hall.code}.")
+
+
+device_token_group = AppGroup("device-token", help="Tokens for caller pads, displays and kiosks.")
+
+
+@device_token_group.command("create")
+@click.option("--kind", required=True, type=click.Choice(DEVICE_KINDS))
+@click.option("--counter", "counter_number", type=int, help="Counter number (counter kind).")
+@click.option("--hall", "hall_code", default=demo.DEMO_HALL, show_default=True)
+@click.option("--label", default="", help="Where the device is, e.g. 'kiosk by the door'.")
+@click.option("--expires-days", type=int, help="Stop working after this many days.")
+def create_device_token(kind, counter_number, hall_code, label, expires_days):
+    """Make a bearer token for a device; the token is the last line printed."""
+    now = utcnow()
+    try:
+        hall = halls.get_hall(hall_code)
+        token, raw = devices.create_device_token(
+            hall,
+            kind,
+            now=now,
+            counter_number=counter_number,
+            label=label,
+            expires_at=now + timedelta(days=expires_days) if expires_days else None,
+        )
+    except HallError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    click.echo(f"Device token {token.id} ({token.label}) for hall {hall.code}. Shown only once:")
+    click.echo(raw)
+
+
+@device_token_group.command("revoke")
+@click.argument("token_id", type=int)
+def revoke_device_token(token_id):
+    """Stop a device token from working."""
+    try:
+        token = devices.revoke_device_token(token_id, now=utcnow())
+    except HallError as error:
+        raise click.ClickException(str(error.message)) from error
+    click.echo(f"Device token {token.id} ({token.label}) revoked.")
+
+
+@device_token_group.command("list")
+@click.option("--hall", "hall_code", default=demo.DEMO_HALL, show_default=True)
+def list_device_tokens(hall_code):
+    """Device tokens of a hall (never the tokens themselves)."""
+    try:
+        hall = halls.get_hall(hall_code)
+    except HallError as error:
+        raise click.ClickException(str(error.message)) from error
+    for token in devices.list_device_tokens(hall):
+        state = "revoked" if token.revoked_at else "active"
+        click.echo(f"{token.id}\t{token.kind}\t{token.label}\t{state}")

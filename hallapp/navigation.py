@@ -16,6 +16,12 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(
+        "queue.counters",
+        _l("Counter console"),
+        frozenset({"counter"}),
+        _l("Call, serve and transfer tickets at your counter"),
+    ),
+    NavItem(
         "admin.services",
         _l("Services"),
         frozenset({"admin"}),

@@ -1,8 +1,10 @@
 """Every blueprint of the hall, in the order they are registered."""
 
 from hallapp.blueprints.admin import bp as admin_bp
+from hallapp.blueprints.api import bp as api_bp
 from hallapp.blueprints.auth import bp as auth_bp
 from hallapp.blueprints.main import bp as main_bp
 from hallapp.blueprints.public import bp as public_bp
+from hallapp.blueprints.queue import bp as queue_bp
 
-BLUEPRINTS = [main_bp, auth_bp, admin_bp, public_bp]
+BLUEPRINTS = [main_bp, auth_bp, admin_bp, queue_bp, api_bp, public_bp]

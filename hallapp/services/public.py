@@ -296,14 +296,14 @@ def kiosk_services(hall: Hall, *, now: datetime) -> list[KioskService]:
 
 def kiosk_device(hall: Hall, token: str, *, now: datetime):
     """The kiosk device token of this hall, if it is known, current and not revoked."""
-    import hashlib
-
-    from hallapp.models.queue import DeviceToken
+    from hallapp.services import devices
 
     if not token or len(token) > 200:
         return None
-    digest = hashlib.sha256(token.strip().encode()).hexdigest()
-    device = db.session.scalar(select(DeviceToken).where(DeviceToken.token_hash == digest))
+    try:
+        device = devices.authenticate(token.strip(), now=now)
+    except devices.InvalidToken:
+        return None
     return device if device_is_valid(device, hall, now=now) else None
 
 

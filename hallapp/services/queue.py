@@ -862,3 +862,49 @@ def counter_served_today(counter: Counter, *, now: datetime) -> int:
             Ticket.counter_id == counter.id, Ticket.status == "done", Ticket.service_day == day
         )
     )
+
+
+def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict:
+    """What a display board shows: the latest calls with their counters, and who waits where.
+
+    Plain values only, with nothing personal: ticket labels, counter numbers, counts.
+    """
+    day = service_day_of(hall, now)
+    calls = db.session.execute(
+        select(Ticket, Counter.number)
+        .join(Counter, Counter.id == Ticket.counter_id)
+        .where(
+            Ticket.hall_id == hall.id,
+            Ticket.service_day == day,
+            Ticket.status.in_(("called", "serving")),
+        )
+        .order_by(Ticket.called_at.desc(), Ticket.id.desc())
+        .limit(limit)
+    ).all()
+    waiting = dict(
+        db.session.execute(
+            select(Ticket.service_id, func.count(Ticket.id))
+            .where(Ticket.hall_id == hall.id, Ticket.status == "waiting")
+            .group_by(Ticket.service_id)
+        ).all()
+    )
+    services = db.session.scalars(
+        select(Service).where(Service.hall_id == hall.id).order_by(Service.code)
+    )
+    return {
+        "hall": hall.code,
+        "calls": [
+            {
+                "label": ticket.label,
+                "service": ticket.service.code,
+                "counter": number,
+                "status": ticket.status,
+                "recalls": ticket.recall_count,
+                "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
+            }
+            for ticket, number in calls
+        ],
+        "waiting": [
+            {"service": service.code, "waiting": waiting.get(service.id, 0)} for service in services
+        ],
+    }

@@ -1,0 +1,298 @@
+"""Device API views. Each view is @public for the access matrix and checks the device's
+bearer token itself, through @device_required; the queue's rules are the same service
+functions the counter console uses.
+"""
+
+import math
+from datetime import datetime, timedelta
+from functools import wraps
+
+from flask import g, jsonify, request
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from hallapp.access import public
+from hallapp.blueprints.api import bp
+from hallapp.blueprints.api.openapi import openapi_document
+from hallapp.extensions import db
+from hallapp.i18n import localized
+from hallapp.models import Counter, Service, Ticket, utcnow
+from hallapp.services import devices, live, queue
+from hallapp.services.errors import HallError, InvalidValue, NotFound
+
+# Domain errors -> (HTTP status, stable code). Subclasses are looked up before their parents.
+ERRORS: list[tuple[type[HallError], int, str]] = [
+    (devices.TokenExpired, 401, "token_expired"),
+    (devices.TokenRevoked, 401, "token_revoked"),
+    (devices.InvalidToken, 401, "invalid_token"),
+    (queue.UnknownService, 422, "unknown_service"),
+    (queue.UnknownTicket, 404, "ticket_not_found"),
+    (queue.ServiceInactive, 409, "service_inactive"),
+    (queue.DailyLimitReached, 409, "daily_limit_reached"),
+    (queue.HallClosedToday, 409, "hall_closed"),
+    (queue.OutsideOpeningHours, 409, "outside_opening_hours"),
+    (queue.CounterNotOpen, 409, "counter_not_open"),
+    (queue.CounterBusy, 409, "counter_busy"),
+    (queue.NotAtThisCounter, 403, "not_your_counter"),
+    (queue.IllegalStep, 409, "illegal_step"),
+    (queue.RecoveryWindowPassed, 409, "recovery_window_passed"),
+    (InvalidValue, 422, "invalid_value"),
+    (NotFound, 404, "not_found"),
+    (HallError, 409, "refused"),
+]
+
+
+def error_response(status: int, code: str, message: str):
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="hall"'
+    return response
+
+
+@bp.errorhandler(HallError)
+def hall_error(error: HallError):
+    db.session.rollback()
+    for kind, status, code in ERRORS:
+        if isinstance(error, kind):
+            return error_response(status, code, str(error.message))
+    return error_response(409, "refused", str(error.message))  # pragma: no cover
+
+
+def device_required(*kinds: str):
+    """The request must carry a valid bearer token of one of these kinds (g.device)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            scheme, _space, raw = header.partition(" ")
+            token = devices.authenticate(
+                raw.strip() if scheme.lower() == "bearer" else None, now=utcnow()
+            )
+            if token.kind not in kinds:
+                return error_response(
+                    403, "forbidden", _("This device may not do this (%(kind)s).", kind=token.kind)
+                )
+            g.device = token
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+READERS = ("kiosk", "counter", "display")
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise MalformedJson()
+    return body
+
+
+class MalformedJson(InvalidValue):
+    pass
+
+
+ERRORS.insert(0, (MalformedJson, 400, "malformed_json"))
+
+
+def _minutes(wait: timedelta | None) -> int | None:
+    return None if wait is None else math.ceil(wait.total_seconds() / 60)
+
+
+def ticket_json(ticket: Ticket, now: datetime) -> dict:
+    """What anyone holding the public id may know: nothing about the person."""
+    counter = db.session.get(Counter, ticket.counter_id) if ticket.counter_id else None
+    return {
+        "public_id": ticket.public_id,
+        "label": ticket.label,
+        "service": ticket.service.code,
+        "status": ticket.status,
+        "position": queue.position(ticket, now=now),
+        "estimated_wait_minutes": _minutes(queue.estimate_ticket_wait(ticket, now=now)),
+        "counter": counter.number if counter else None,
+        "issued_at": ticket.issued_at.isoformat(),
+        "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
+    }
+
+
+def _hall_ticket(public_id: str) -> Ticket:
+    ticket = db.session.scalar(
+        select(Ticket).where(Ticket.public_id == public_id, Ticket.hall_id == g.device.hall_id)
+    )
+    if ticket is None:
+        raise queue.UnknownTicket()
+    return ticket
+
+
+def _counter_ticket(public_id: str) -> Ticket:
+    ticket = _hall_ticket(public_id)
+    if ticket.counter_id != g.device.counter_id:
+        raise queue.NotAtThisCounter()
+    return ticket
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    return jsonify(openapi_document())
+
+
+@bp.get("/services")
+@public
+@device_required(*READERS)
+def list_services():
+    now = utcnow()
+    services = db.session.scalars(
+        select(Service).where(Service.hall_id == g.device.hall_id).order_by(Service.code)
+    )
+    waiting = dict(
+        db.session.execute(
+            select(Ticket.service_id, func.count(Ticket.id))
+            .where(Ticket.hall_id == g.device.hall_id, Ticket.status == "waiting")
+            .group_by(Ticket.service_id)
+        ).all()
+    )
+    return jsonify(
+        {
+            "services": [
+                {
+                    "code": service.code,
+                    "name": localized(service),
+                    "name_zh": service.name_zh,
+                    "name_en": service.name_en,
+                    "room": service.room,
+                    "active": service.active,
+                    "waiting": waiting.get(service.id, 0),
+                    "estimated_wait_minutes": _minutes(
+                        queue.estimate_wait(service, now=now, ahead=waiting.get(service.id, 0))
+                    ),
+                }
+                for service in services
+            ]
+        }
+    )
+
+
+@bp.post("/tickets")
+@public
+@device_required("kiosk")
+def issue_ticket():
+    body = _json_body()
+    code = body.get("service")
+    priority = body.get("priority_class", "normal")
+    if not isinstance(code, str) or not isinstance(priority, str):
+        raise InvalidValue(_('Give the service code as text, e.g. "A".'))
+    now = utcnow()
+    ticket = queue.issue_ticket(
+        g.device.hall,
+        code,
+        source="kiosk",
+        priority_class=priority,
+        now=now,
+        device=g.device,
+    )
+    tracking_url = request.url_root.rstrip("/") + queue.tracking_path(ticket)
+    response = jsonify(
+        {
+            "ticket": ticket_json(ticket, now),
+            "public_id": ticket.public_id,
+            "tracking_url": tracking_url,
+            "print_url": tracking_url + "/print",
+        }
+    )
+    response.status_code = 201
+    response.headers["Location"] = tracking_url
+    return response
+
+
+@bp.get("/tickets/<public_id>")
+@public
+@device_required(*READERS)
+def get_ticket(public_id):
+    return jsonify({"ticket": ticket_json(_hall_ticket(public_id), utcnow())})
+
+
+@bp.post("/counter/call-next")
+@public
+@device_required("counter")
+def call_next():
+    now = utcnow()
+    try:
+        ticket = queue.call_next(g.device.counter, now=now, device=g.device)
+    except queue.NoTicketsWaiting:
+        return "", 204
+    return jsonify({"ticket": ticket_json(ticket, now)})
+
+
+def _step(step, public_id: str, **kwargs):
+    now = utcnow()
+    ticket = _counter_ticket(public_id)
+    ticket = step(ticket, now=now, device=g.device, counter=g.device.counter, **kwargs)
+    return jsonify({"ticket": ticket_json(ticket, now)})
+
+
+@bp.post("/tickets/<public_id>/recall")
+@public
+@device_required("counter")
+def recall_ticket(public_id):
+    return _step(queue.recall, public_id)
+
+
+@bp.post("/tickets/<public_id>/start")
+@public
+@device_required("counter")
+def start_ticket(public_id):
+    return _step(queue.start, public_id)
+
+
+@bp.post("/tickets/<public_id>/finish")
+@public
+@device_required("counter")
+def finish_ticket(public_id):
+    return _step(queue.finish, public_id)
+
+
+@bp.post("/tickets/<public_id>/no-show")
+@public
+@device_required("counter")
+def no_show_ticket(public_id):
+    return _step(queue.mark_no_show, public_id)
+
+
+@bp.post("/tickets/<public_id>/transfer")
+@public
+@device_required("counter")
+def transfer_ticket(public_id):
+    body = _json_body()
+    code = body.get("service")
+    if not isinstance(code, str):
+        raise InvalidValue(_('Give the service code as text, e.g. "A".'))
+    return _step(queue.transfer, public_id, service_code=code)
+
+
+@bp.put("/counter/state")
+@public
+@device_required("counter")
+def set_counter_state():
+    body = _json_body()
+    state = body.get("state")
+    if not isinstance(state, str):
+        raise InvalidValue(_("A counter is open, paused or closed."))
+    counter = queue.set_counter_state(g.device.counter, state, now=utcnow(), device=g.device)
+    return jsonify({"counter": {"number": counter.number, "state": counter.state}})
+
+
+@bp.get("/display")
+@public
+@device_required(*READERS)
+def get_display():
+    hall_id = g.device.hall_id
+    version = live.current_version(hall_id)
+    since = request.args.get("since", type=int)
+    if since is not None and since == version:
+        return "", 204
+    return jsonify(queue.display_board(g.device.hall, now=utcnow()) | {"version": version})

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("queue", __name__, url_prefix="/queue")
+
+from hallapp.blueprints.queue import views  # noqa: E402, F401

@@ -1,0 +1,214 @@
+"""The counter console: one page per counter, driven by buttons or the keyboard.
+
+Each action posts with htmx and gets the counter panel back, with the waiting list as an
+out-of-band swap. The waiting list polls `?since=<version>` every second and gets 204
+while the hall's version is unchanged, so an idle console costs one indexed read.
+"""
+
+from flask import abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from hallapp.access import role_required
+from hallapp.blueprints.queue import bp
+from hallapp.extensions import db
+from hallapp.htmx import is_partial
+from hallapp.models import Counter, Service, Ticket, utcnow
+from hallapp.services import live, queue
+from hallapp.services.errors import HallError
+
+counter_role = role_required("counter")
+
+NEED_LABELS = {
+    "senior": lambda: _("Senior"),
+    "disabled": lambda: _("Disability"),
+    "pregnant": lambda: _("Pregnant"),
+    "patient": lambda: _("Patient"),
+    "interpreter": lambda: _("Needs an interpreter"),
+}
+
+
+def _counter(number: int) -> Counter:
+    counter = db.session.scalar(
+        select(Counter).where(Counter.hall_id == current_user.hall_id, Counter.number == number)
+    )
+    if counter is None:
+        abort(404)
+    return counter
+
+
+def _context(counter: Counter, *, message: str | None = None, error: str | None = None) -> dict:
+    now = utcnow()
+    ticket = queue.current_ticket(counter)
+    waiting = queue.waiting_tickets(counter.hall_id, queue.counter_service_ids(counter), now=now)
+    services = db.session.scalars(
+        select(Service)
+        .where(Service.hall_id == counter.hall_id, Service.active.is_(True))
+        .order_by(Service.code)
+    )
+    return {
+        "counter": counter,
+        "ticket": ticket,
+        "needs": [NEED_LABELS[need]() for need in ticket.visit.needs] if ticket else [],
+        "waiting": [(item, queue.estimate_ticket_wait(item, now=now)) for item in waiting[:30]],
+        "waiting_total": len(waiting),
+        "served_today": queue.counter_served_today(counter, now=now),
+        "transfer_services": [s for s in services if not ticket or s.id != ticket.service_id],
+        "version": live.current_version(counter.hall_id),
+        "is_mine": counter.officer_id == current_user.id,
+        "message": message,
+        "error": error,
+        "status_labels": queue.STATUS_LABELS,
+    }
+
+
+@bp.get("/counters")
+@counter_role
+def counters():
+    rows = db.session.scalars(
+        select(Counter).where(Counter.hall_id == current_user.hall_id).order_by(Counter.number)
+    )
+    return render_template("queue/counters.html", counters=list(rows))
+
+
+@bp.get("/counters/<int:number>")
+@counter_role
+def counter(number):
+    counter = _counter(number)
+    since = request.args.get("since", type=int)
+    if is_partial() and since is not None:
+        # The waiting list polling: nothing changed in the hall, nothing to send.
+        if live.current_version(counter.hall_id) == since:
+            return "", 204
+        return render_template("queue/_waiting_list.html", **_context(counter))
+    if is_partial():
+        return render_template("queue/_counter_panel.html", **_context(counter))
+    return render_template("queue/counter.html", **_context(counter))
+
+
+def _panel(counter: Counter, status: int = 200, **context):
+    body = render_template("queue/_counter_panel.html", **_context(counter, **context))
+    body += render_template("queue/_waiting_list.html", oob=True, **_context(counter))
+    return body, status
+
+
+def _act(number: int, action):
+    """Run one step for the signed-in officer's counter; refusals come back in the panel."""
+    counter = _counter(number)
+    if counter.officer_id != current_user.id:
+        return _panel(counter, 409, error=_("Take this counter first."))
+    try:
+        message = action(counter, utcnow())
+    except HallError as error:
+        db.session.rollback()
+        counter = _counter(number)
+        if isinstance(error, queue.NoTicketsWaiting):
+            return _panel(counter, message=str(error.message))
+        return _panel(counter, 409, error=str(error.message))
+    return _panel(_counter(number), message=message)
+
+
+def _current(counter: Counter) -> Ticket:
+    ticket = queue.current_ticket(counter)
+    if ticket is None:
+        raise queue.IllegalStep(_("There is no ticket at this counter now."))
+    return ticket
+
+
+@bp.post("/counters/<int:number>/sign-in")
+@counter_role
+def sign_in(number):
+    counter = _counter(number)
+    try:
+        queue.sign_in_to_counter(counter, current_user._get_current_object(), now=utcnow())
+    except HallError as error:
+        db.session.rollback()
+        return _panel(_counter(number), 409, error=str(error.message))
+    return _panel(_counter(number), message=_("You are at counter %(n)s.", n=number))
+
+
+@bp.post("/counters/<int:number>/next")
+@counter_role
+def call_next(number):
+    def step(counter, now):
+        ticket = queue.call_next(counter, now=now, actor=current_user._get_current_object())
+        return _("Called %(label)s.", label=ticket.label)
+
+    return _act(number, step)
+
+
+def _ticket_step(number: int, function, done_message, **kwargs):
+    def step(counter, now):
+        ticket = _current(counter)
+        function(
+            ticket, now=now, actor=current_user._get_current_object(), counter=counter, **kwargs
+        )
+        return done_message(ticket)
+
+    return _act(number, step)
+
+
+@bp.post("/counters/<int:number>/recall")
+@counter_role
+def recall(number):
+    return _ticket_step(number, queue.recall, lambda t: _("%(label)s called again.", label=t.label))
+
+
+@bp.post("/counters/<int:number>/start")
+@counter_role
+def start(number):
+    return _ticket_step(number, queue.start, lambda t: _("Serving %(label)s.", label=t.label))
+
+
+@bp.post("/counters/<int:number>/finish")
+@counter_role
+def finish(number):
+    return _ticket_step(number, queue.finish, lambda t: _("%(label)s done.", label=t.label))
+
+
+@bp.post("/counters/<int:number>/no-show")
+@counter_role
+def no_show(number):
+    return _ticket_step(
+        number, queue.mark_no_show, lambda t: _("%(label)s marked as a no-show.", label=t.label)
+    )
+
+
+@bp.post("/counters/<int:number>/park")
+@counter_role
+def park(number):
+    return _ticket_step(number, queue.park, lambda t: _("%(label)s parked.", label=t.label))
+
+
+@bp.post("/counters/<int:number>/transfer")
+@counter_role
+def transfer(number):
+    code = request.form.get("service", "")
+
+    def step(counter, now):
+        ticket = _current(counter)
+        new = queue.transfer(
+            ticket, code, now=now, actor=current_user._get_current_object(), counter=counter
+        )
+        return _("%(old)s transferred as %(new)s.", old=ticket.label, new=new.label)
+
+    return _act(number, step)
+
+
+@bp.post("/counters/<int:number>/state")
+@counter_role
+def set_state(number):
+    state = request.form.get("state", "")
+
+    def step(counter, now):
+        queue.set_counter_state(counter, state, now=now, actor=current_user._get_current_object())
+        return _("Counter is now %(state)s.", state=_state_label(state))
+
+    return _act(number, step)
+
+
+def _state_label(state: str) -> str:
+    from hallapp.labels import COUNTER_STATE_LABELS
+
+    return str(COUNTER_STATE_LABELS.get(state, state))
