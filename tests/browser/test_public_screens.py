@@ -12,7 +12,8 @@ from werkzeug.serving import make_server
 
 from hallapp.models import utcnow
 from hallapp.services import queue
-from tests.browser.conftest import serious_accessibility_violations
+from tests.browser.conftest import serious_accessibility_violations, sign_in
+from tests.builders import PASSWORD, make_staff
 from tests.public_builders import (
     KIOSK_TOKEN,
     call,
@@ -54,6 +55,7 @@ def only_local(context, base):
 def test_kiosk_ticket_called_at_a_counter_shows_on_board_and_phone_within_2_seconds(
     page, live_server, open_hall, db
 ):
+    make_staff(open_hall, "counter", username="li", full_name="李明")
     only_local(page.context, live_server)
     board = page
     board.goto(f"{live_server}/display/demo")
@@ -71,15 +73,20 @@ def test_kiosk_ticket_called_at_a_counter_shows_on_board_and_phone_within_2_seco
     phone.set_viewport_size({"width": 390, "height": 800})
     phone.goto(f"{live_server}/t/{public_id}")
     assert phone.inner_text("#track-number") == "A001"
-    time.sleep(1.2)  # both screens have settled into polling
 
-    db.session.rollback()
-    call(open_hall, 1, now=utcnow())
+    clerk = page.context.new_page()
+    sign_in(clerk, live_server, "li", PASSWORD)
+    clerk.goto(f"{live_server}/queue/counters/1")
+    clerk.get_by_role("button", name="接管此窗口").click()
+    clerk.wait_for_selector("#counter-1-message")
+    time.sleep(1.2)  # every screen has settled into polling
+
     called_at = time.monotonic()
+    clerk.keyboard.press("n")
     board.wait_for_selector("#board-call-A001", timeout=2000)
     phone.wait_for_selector("#track-call", timeout=2000)
     assert time.monotonic() - called_at < 2.0
-    assert "1" in phone.inner_text("#track-call")
+    assert "1 号窗口" in phone.inner_text("#track-call")
     wait_until(board, "window.hallAnnouncer.log.length === 1", 10)
     spoken = board.evaluate("window.hallAnnouncer.log[0].texts.map(t => t.text)")
     assert spoken[0] == "请 A 0 0 1 号到 1 号窗口办理"
@@ -165,6 +172,8 @@ def test_kiosk_display_and_tracking_pages_have_no_serious_accessibility_violatio
         f"/t/{ticket.public_id}",
         f"/t/{ticket.public_id}?lang=zh_Hant_HK",
         "/kiosk/demo?lang=en",
+        f"/kiosk/demo?token={KIOSK_TOKEN}&seniors=1",
+        "/display/demo?room=enterprise",
     ]
     for path in pages:
         page.goto(f"{live_server}{path}")
@@ -203,3 +212,18 @@ def test_the_board_recovers_by_itself_when_the_server_restarts(page, database_ur
     finally:
         second.shutdown()
         second.server_close()
+
+
+def test_the_kiosk_goes_back_to_its_start_screen_when_left_alone(page, live_server, open_hall):
+    page.clock.install()
+    page.goto(f"{live_server}/kiosk/demo?token={KIOSK_TOKEN}")
+    page.check("input[name=senior]")
+    page.click("#kiosk-service-B")
+    page.wait_for_selector("#kiosk-ticket")
+    assert page.inner_text("#ticket-number") == "B001"
+
+    page.clock.run_for(31_000)
+
+    page.wait_for_selector("#kiosk-start")
+    assert page.url == f"{live_server}/kiosk/demo"
+    assert not page.is_checked("input[name=senior]")

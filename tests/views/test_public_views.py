@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hallapp.models import CalendarDay, Service, utcnow
+from hallapp.models.notifications import OutboxMessage
 from hallapp.models.queue import Ticket, Visit
 from hallapp.services import live, notifications, queue
 from tests.builders import make_service
@@ -311,3 +312,17 @@ def test_no_public_page_shows_a_phone_number_or_a_name(client, open_hall, login_
         response = client.get(path)
         assert response.status_code == 200, path
         assert_nothing_personal(response.get_data(as_text=True))
+
+
+def test_a_call_from_the_counter_console_queues_a_text_for_the_citizen(open_hall, login_as, db):
+    clerk = login_as("counter")
+    mine = issue(open_hall, "A", now=utcnow())
+    notifications.subscribe(mine, "13800138000", now=utcnow())
+    queue.sign_in_to_counter(open_counter(open_hall, 1), clerk.staff, now=utcnow())
+
+    response = clerk.post("/queue/counters/1/next", headers={"HX-Request": "true"})
+
+    assert response.status_code == 200
+    db.session.rollback()
+    [message] = db.session.scalars(select(OutboxMessage)).all()
+    assert message.body == "号码 A001：请现在到 1 号窗口办理。"
