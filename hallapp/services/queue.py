@@ -908,3 +908,35 @@ def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict:
             {"service": service.code, "waiting": waiting.get(service.id, 0)} for service in services
         ],
     }
+
+
+def parked_tickets(hall_id: int, service_ids: list[int]) -> list[Ticket]:
+    """Tickets held aside for these services, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.hall_id == hall_id,
+                Ticket.status == "parked",
+                Ticket.service_id.in_(service_ids),
+            )
+            .order_by(Ticket.parked_at, Ticket.id)
+        )
+    )
+
+
+def recoverable_no_shows(hall_id: int, service_ids: list[int], *, now: datetime) -> list[Ticket]:
+    """No-shows for these services still inside the recovery window, latest first."""
+    since = now - timedelta(minutes=_setting("QUEUE_RECOVERY_MINUTES"))
+    return list(
+        db.session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.hall_id == hall_id,
+                Ticket.status == "no_show",
+                Ticket.service_id.in_(service_ids),
+                Ticket.no_show_at >= since,
+            )
+            .order_by(Ticket.no_show_at.desc(), Ticket.id.desc())
+        )
+    )

@@ -74,8 +74,10 @@ def test_kiosk_ticket_called_at_a_counter_shows_on_board_and_phone_within_2_seco
     phone.goto(f"{live_server}/t/{public_id}")
     assert phone.inner_text("#track-number") == "A001"
 
-    clerk = page.context.new_page()
+    clerk = page.context.browser.new_context(locale="zh-CN").new_page()
+    only_local(clerk.context, live_server)
     sign_in(clerk, live_server, "li", PASSWORD)
+    clerk.wait_for_url(f"{live_server}/")
     clerk.goto(f"{live_server}/queue/counters/1")
     clerk.get_by_role("button", name="接管此窗口").click()
     clerk.wait_for_selector("#counter-1-message")

@@ -32,6 +32,7 @@ def test_an_officer_serves_a_ticket_with_the_keyboard_alone(page, live_server, d
     expect(page.locator("#counter-1-ticket")).to_contain_text("老年人")
     page.keyboard.press("s")
     expect(page.locator("#counter-1-ticket")).to_contain_text("办理中")
+    expect(page.locator('#counter-1-panel [data-key="f"]')).to_be_focused()
     page.keyboard.press("f")
     expect(page.locator("#counter-1-message")).to_contain_text("A001 已办结")
     expect(page.locator("#queue-served-today")).to_contain_text("1")

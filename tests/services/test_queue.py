@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from hallapp.models import CalendarDay, Ticket, TicketEvent
 from hallapp.services import live, queue
@@ -383,3 +383,22 @@ def test_tracking_path_uses_the_public_id(db, hall):
     assert queue.get_ticket_by_public_id(ticket.public_id).id == ticket.id
     with pytest.raises(queue.UnknownTicket):
         queue.get_ticket_by_public_id("nope")
+
+
+def test_calling_on_postgresql_takes_the_ticket_with_skip_locked(db, hall):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serializes writers with BEGIN IMMEDIATE instead of row locks")
+    counter = open_counter(hall, 1)
+    make_ticket(hall, "A", now=NINE)
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", remember)
+    try:
+        queue.call_next(counter, now=minutes(1))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", remember)
+    assert any("FROM counter" in s and "FOR UPDATE" in s for s in statements)
+    assert any("FROM ticket" in s and "FOR UPDATE SKIP LOCKED" in s for s in statements)

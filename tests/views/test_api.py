@@ -241,3 +241,9 @@ def test_device_token_command_prints_the_token_last(runner, db, open_hall):
         devices.authenticate(raw, now=utcnow())
     missing = runner.invoke(args=["device-token", "create", "--kind", "counter"])
     assert missing.exit_code != 0
+
+
+def test_an_unknown_operation_is_a_json_404(client):
+    response = client.post("/api/v1/teleport", json={})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"

@@ -25,7 +25,7 @@ from tests.builders import make_counter
 ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 4
 KIOSKS = 8
-TICKETS_PER_KIOSK = int(os.environ.get("HALL_CONCURRENCY_TICKETS_PER_KIOSK", "15"))
+TICKETS_PER_KIOSK = int(os.environ.get("HALL_CONCURRENCY_TICKETS_PER_KIOSK", "10"))
 COUNTERS = 8
 
 pytestmark = pytest.mark.slow

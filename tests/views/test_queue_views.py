@@ -145,3 +145,40 @@ def test_the_waiting_list_answers_204_until_something_changes(officer, open_hall
 
 def test_the_console_is_for_counter_officers(login_as, open_hall):
     assert login_as("guide").get("/queue/counters/1").status_code == 403
+
+
+def test_parked_and_missed_tickets_return_from_the_console(officer, open_hall, db):
+    for _ in range(3):
+        issue(open_hall)
+    officer.post("/queue/counters/1/next", headers=HX)
+    parked = officer.post("/queue/counters/1/park", headers=HX | {"Accept-Language": "en"})
+    assert "Back to the head" in parked.text
+    officer.post("/queue/counters/1/next", headers=HX)
+    missed = officer.post("/queue/counters/1/no-show", headers=HX | {"Accept-Language": "en"})
+    assert "Came back: put in line" in missed.text
+    db.session.rollback()
+    first, second = db.session.scalars(select(Ticket).order_by(Ticket.id)).all()[:2]
+    back = officer.post(
+        f"/queue/counters/1/tickets/{first.id}/unpark",
+        data={"to": "head"},
+        headers=HX | {"Accept-Language": "en"},
+    )
+    assert "A001 is back in the queue." in back.text
+    recovered = officer.post(f"/queue/counters/1/tickets/{second.id}/recover", headers=HX)
+    assert recovered.status_code == 200
+    db.session.rollback()
+    assert [t.status for t in db.session.scalars(select(Ticket).order_by(Ticket.id))] == [
+        "waiting",
+        "waiting",
+        "waiting",
+    ]
+    called = officer.post("/queue/counters/1/next", headers=HX | {"Accept-Language": "en"})
+    assert "Called A001." in called.text
+
+
+def test_a_ticket_of_another_counters_services_cannot_be_returned_here(login_as, open_hall, db):
+    officer = login_as("counter")
+    officer.post("/queue/counters/10/sign-in", headers=HX)
+    ticket = issue(open_hall)
+    response = officer.post(f"/queue/counters/10/tickets/{ticket.id}/unpark", headers=HX)
+    assert response.status_code == 409

@@ -10,6 +10,7 @@ from functools import wraps
 from flask import g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
 
 from hallapp.access import public
 from hallapp.blueprints.api import bp
@@ -48,6 +49,11 @@ def error_response(status: int, code: str, message: str):
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="hall"'
     return response
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    return error_response(error.code or 500, f"http_{error.code}", error.description or "")
 
 
 @bp.errorhandler(HallError)
@@ -296,3 +302,9 @@ def get_display():
     if since is not None and since == version:
         return "", 204
     return jsonify(queue.display_board(g.device.hall, now=utcnow()) | {"version": version})
+
+
+@bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@public
+def unknown_operation(anything):
+    return error_response(404, "not_found", _("There is no such operation in this API."))

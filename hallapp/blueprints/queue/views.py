@@ -54,6 +54,10 @@ def _context(counter: Counter, *, message: str | None = None, error: str | None 
         "waiting": [(item, queue.estimate_ticket_wait(item, now=now)) for item in waiting[:30]],
         "waiting_total": len(waiting),
         "served_today": queue.counter_served_today(counter, now=now),
+        "parked": queue.parked_tickets(counter.hall_id, queue.counter_service_ids(counter)),
+        "missed": queue.recoverable_no_shows(
+            counter.hall_id, queue.counter_service_ids(counter), now=now
+        ),
         "transfer_services": [s for s in services if not ticket or s.id != ticket.service_id],
         "version": live.current_version(counter.hall_id),
         "is_mine": counter.officer_id == current_user.id,
@@ -179,6 +183,42 @@ def no_show(number):
 @counter_role
 def park(number):
     return _ticket_step(number, queue.park, lambda t: _("%(label)s parked.", label=t.label))
+
+
+def _held_ticket(counter: Counter, ticket_id: int) -> Ticket:
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or ticket.service_id not in queue.counter_service_ids(counter):
+        raise queue.UnknownTicket()
+    return ticket
+
+
+@bp.post("/counters/<int:number>/tickets/<int:ticket_id>/unpark")
+@counter_role
+def unpark(number, ticket_id):
+    to = request.form.get("to", "head")
+
+    def step(counter, now):
+        ticket = queue.unpark(
+            _held_ticket(counter, ticket_id),
+            to=to,
+            now=now,
+            actor=current_user._get_current_object(),
+        )
+        return _("%(label)s is back in the queue.", label=ticket.label)
+
+    return _act(number, step)
+
+
+@bp.post("/counters/<int:number>/tickets/<int:ticket_id>/recover")
+@counter_role
+def recover(number, ticket_id):
+    def step(counter, now):
+        ticket = queue.recover_missed(
+            _held_ticket(counter, ticket_id), now=now, actor=current_user._get_current_object()
+        )
+        return _("%(label)s is back in the queue.", label=ticket.label)
+
+    return _act(number, step)
 
 
 @bp.post("/counters/<int:number>/transfer")

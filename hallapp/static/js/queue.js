@@ -6,8 +6,13 @@ document.addEventListener("keydown", (event) => {
   const control = document.querySelector(`.console [data-key="${event.key.toLowerCase()}"]`);
   if (!control || control.disabled) return;
   event.preventDefault();
-  if (control.tagName === "SELECT") control.focus();
-  else control.click();
+  if (control.tagName === "SELECT") {
+    control.focus();
+    return;
+  }
+  // A key pressed right after a swap can beat htmx to the new button: bind it first.
+  if (window.htmx) window.htmx.process(control);
+  control.click();
 });
 
 document.addEventListener("htmx:afterSwap", (event) => {
