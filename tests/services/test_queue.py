@@ -402,3 +402,20 @@ def test_calling_on_postgresql_takes_the_ticket_with_skip_locked(db, hall):
         event.remove(db.engine, "before_cursor_execute", remember)
     assert any("FROM counter" in s and "FOR UPDATE" in s for s in statements)
     assert any("FROM ticket" in s and "FOR UPDATE SKIP LOCKED" in s for s in statements)
+
+
+def test_the_display_board_shows_latest_calls_and_waiting_counts(db, hall):
+    counter1, counter2 = open_counter(hall, 1), open_counter(hall, 2)
+    make_ticket(hall, "A", now=NINE, needs={"pregnant": True})
+    make_ticket(hall, "B", now=NINE)
+    make_ticket(hall, "B", now=NINE)
+    queue.call_next(counter1, now=minutes(1))
+    queue.call_next(counter2, now=minutes(2))
+    board = queue.display_board(hall, now=minutes(3))
+    assert [(c["label"], c["counter"]) for c in board["calls"]] == [("B001", 2), ("A001", 1)]
+    assert board["waiting"] == [
+        {"service": "A", "waiting": 0},
+        {"service": "B", "waiting": 1},
+        {"service": "E", "waiting": 0},
+    ]
+    assert "pregnant" not in str(board)
