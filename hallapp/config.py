@@ -50,6 +50,18 @@ class Config:
     # Days the desk keeps masked numbers, keyed hashes and phones; `flask purge` erases older.
     IDENTITY_RETENTION_DAYS = 30
 
+    # Public screens (hallapp/blueprints/public).
+    KIOSK_IDLE_SECONDS = 60  # the kiosk returns to its start screen after this idle time
+    KIOSK_SLIP_SECONDS = 30  # ... and from the ticket it just showed
+    KIOSK_LIMIT_PER_KIOSK = "12 per minute"
+    KIOSK_LIMIT_PER_ADDRESS = "30 per minute"
+    KIOSK_SETUP_LIMIT = "10 per 5 minutes"
+    # The address phones reach the tracking page at, for the QR code; None: this request's host.
+    PUBLIC_BASE_URL: str | None = None
+    # Text messages: a class path taking the app config, or None for the log-file gateway.
+    NOTIFY_GATEWAY: str | None = None
+    NOTIFY_LOG_PATH: str | None = None  # None: instance/notifications.log
+
 
 class TestConfig(Config):
     TESTING = True

@@ -34,3 +34,29 @@ def test_every_string_in_the_code_has_a_chinese_translation():
             translated[key] = text
     missing = sorted(_source_strings() - set(translated))
     assert missing == [], "run `make i18n` and translate these in messages.po"
+
+
+HANT_CATALOG = ROOT / "hallapp" / "translations" / "zh_Hant_HK" / "LC_MESSAGES" / "messages.po"
+# Public screens also speak Traditional Chinese, for visitors from Hong Kong and Macau.
+PUBLIC_SOURCES = [
+    (ROOT / "hallapp" / "templates" / "public", [("**.html", "jinja2")]),
+    (ROOT / "hallapp" / "blueprints" / "public", [("**.py", "python")]),
+]
+
+
+def test_every_string_of_the_public_screens_has_a_traditional_chinese_translation():
+    found = set()
+    for folder, methods in PUBLIC_SOURCES:
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            folder, methods, {"**.html": {"extensions": "jinja2.ext.do"}}, KEYWORDS
+        ):
+            found.add(message[0] if isinstance(message, tuple) else message)
+    with HANT_CATALOG.open("rb") as handle:
+        catalog = read_po(handle, locale="zh_Hant_HK")
+    translated = {
+        (m.id[0] if isinstance(m.id, tuple) else m.id)
+        for m in catalog
+        if m.id and m.string and not m.fuzzy
+    }
+    assert len(found) > 40
+    assert sorted(found - translated) == []

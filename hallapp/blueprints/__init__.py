@@ -7,6 +7,7 @@ from hallapp.blueprints.enterprise import bp as enterprise_bp
 from hallapp.blueprints.feedback import bp as feedback_bp
 from hallapp.blueprints.guidance import bp as guidance_bp
 from hallapp.blueprints.main import bp as main_bp
+from hallapp.blueprints.public import bp as public_bp
 from hallapp.blueprints.queue import bp as queue_bp
 
 BLUEPRINTS = [
@@ -15,6 +16,7 @@ BLUEPRINTS = [
     admin_bp,
     queue_bp,
     api_bp,
+    public_bp,
     guidance_bp,
     enterprise_bp,
     feedback_bp,

@@ -54,6 +54,7 @@ from .guidance import (
     VisitorIdentity,
 )
 from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
+from .notifications import NotificationSubscription, OutboxMessage
 from .queue import (
     DEVICE_KINDS,
     OPEN_STATUSES,
@@ -122,6 +123,8 @@ __all__ = [
     "TICKET_SOURCES",
     "TICKET_STATUSES",
     "DeviceToken",
+    "NotificationSubscription",
+    "OutboxMessage",
     "HallVersion",
     "Ticket",
     "TicketEvent",

@@ -77,6 +77,7 @@ def test_a_morning_at_one_counter_through_every_operation(client, db, open_hall,
     body = issued.get_json()
     assert body["ticket"]["label"] == "A001"
     assert body["tracking_url"] == f"http://hall.test/t/{body['public_id']}"
+    assert body["print_url"] == f"http://hall.test/t/{body['public_id']}/print"
     second = client.post(
         "/api/v1/tickets", json={"service": "A", "priority_class": "senior"}, headers=kiosk
     ).get_json()

@@ -171,11 +171,12 @@ def openapi_document() -> dict:
                         "201": _json(
                             {
                                 "type": "object",
-                                "required": ["ticket", "public_id", "tracking_url"],
+                                "required": ["ticket", "public_id", "tracking_url", "print_url"],
                                 "properties": {
                                     "ticket": _ref("Ticket"),
                                     "public_id": {"type": "string"},
                                     "tracking_url": {"type": "string", "format": "uri"},
+                                    "print_url": {"type": "string", "format": "uri"},
                                 },
                             },
                             "The new ticket",

@@ -207,6 +207,7 @@ def issue_ticket():
             "ticket": ticket_json(ticket, now),
             "public_id": ticket.public_id,
             "tracking_url": tracking_url,
+            "print_url": tracking_url + "/print",
         }
     )
     response.status_code = 201

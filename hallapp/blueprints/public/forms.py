@@ -1,0 +1,19 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField
+from wtforms.validators import DataRequired, Length
+
+
+class KioskTicketForm(FlaskForm):
+    """Each service tile is a submit button carrying its code as `service`."""
+
+    service = StringField(validators=[DataRequired(), Length(max=1)])
+    senior = BooleanField(_l("Senior (65+)"))
+    disabled = BooleanField(_l("Disability"))
+    pregnant = BooleanField(_l("Pregnant"))
+    patient = BooleanField(_l("Illness or injury"))
+
+
+class KioskSetupForm(FlaskForm):
+    token = StringField(_l("Kiosk token"), validators=[DataRequired(), Length(max=200)])
+    seniors = BooleanField(_l("Large text and high contrast by default"))

@@ -1,0 +1,307 @@
+"""Citizens' screens, without signing in: display board, kiosk, printed ticket, tracking page.
+
+Nothing rendered here may carry a name, a document number or a phone number.
+"""
+
+from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+
+from hallapp.access import public
+from hallapp.blueprints.public import bp
+from hallapp.blueprints.public.forms import KioskSetupForm, KioskTicketForm
+from hallapp.extensions import db, limiter
+from hallapp.htmx import is_partial, render_page
+from hallapp.i18n import PUBLIC_LANGUAGES, is_english
+from hallapp.models import utcnow
+from hallapp.models.queue import DeviceToken
+from hallapp.services import live, notifications, queue
+from hallapp.services import public as screens
+from hallapp.services.errors import HallError, NotFound
+from hallapp.services.qr import qr_svg_data_uri
+
+ROOMS = ("main", "enterprise")
+VOICES = ("yue", "en")
+
+
+@bp.app_context_processor
+def public_context():
+    return {"public_languages": PUBLIC_LANGUAGES}
+
+
+# Endpoints of every area that moves tickets; after one succeeds, texts are queued.
+QUEUE_STEP_ENDPOINTS = ("queue.", "api.", "desk.", "guidance.", "enterprise.", "public.kiosk")
+
+
+@bp.after_app_request
+def queue_texts_after_queue_steps(response):
+    """The step has committed; queueing its texts may fail, the step never does."""
+    endpoint = request.endpoint or ""
+    if (
+        request.method == "POST"
+        and response.status_code < 400
+        and endpoint.startswith(QUEUE_STEP_ENDPOINTS)
+    ):
+        notifications.safely(notifications.enqueue_due, now=utcnow())
+    return response
+
+
+def _not_found(title: str, explanation: str, status: int = 404):
+    return render_template(
+        "public/not_found.html", title=title, explanation=explanation, hall=None
+    ), status
+
+
+def _unknown_hall():
+    return _not_found(
+        _("There is no such hall"),
+        _("Please check the address, or ask at the guidance desk."),
+    )
+
+
+def _unknown_ticket():
+    return _not_found(
+        _("We cannot find this ticket"),
+        _(
+            "The link may be incomplete, or the ticket is from an earlier day. "
+            "Please ask at the guidance desk."
+        ),
+    )
+
+
+def _hall(code: str):
+    try:
+        return screens.get_hall(code)
+    except NotFound:
+        return None
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/display/<hall_code>")
+@public
+def display(hall_code):
+    """The hall's TV board; htmx polls it every second and gets 204 while nothing changed."""
+    hall = _hall(hall_code)
+    if hall is None:
+        return _unknown_hall()
+    now = utcnow()
+    room = request.args.get("room") if request.args.get("room") in ROOMS else None
+    voices = ",".join(v for v in request.args.get("voices", "").split(",") if v in VOICES)
+    version = live.current_version(hall.id)
+    minute = screens.hall_local(hall, now).strftime("%Y%m%d%H%M")
+    partial = is_partial()
+    if partial and _int_arg("since") == version and request.args.get("minute") == minute:
+        return "", 204
+    after = _int_arg("after") if partial else None
+    board = screens.board(
+        hall, now=now, room=room, after_event=after, languages=tuple(voices.split(","))
+    )
+    return render_page(
+        "public/display.html",
+        "public/_board.html",
+        hall=hall,
+        board=board,
+        room=room,
+        voices=voices,
+        version=version,
+        minute=minute,
+        now=now,
+        after=after if after is not None else board.last_event_id,
+        autostart_sound=request.args.get("sound") == "on",
+    )
+
+
+def _kiosk_device(hall):
+    """The kiosk session of this browser, if it was opened for this hall and still holds."""
+    opened = session.get("kiosk")
+    if not opened or opened.get("hall") != hall.code:
+        return None
+    device = db.session.get(DeviceToken, opened.get("device"))
+    if not screens.device_is_valid(device, hall, now=utcnow()):
+        session.pop("kiosk", None)
+        return None
+    return device
+
+
+def _open_kiosk(hall, device, seniors: bool) -> None:
+    session["kiosk"] = {"hall": hall.code, "device": device.id, "seniors": seniors}
+    session.permanent = True
+
+
+def _kiosk_page(hall, device, *, form=None, message=None, status=200):
+    seniors = bool(session.get("kiosk", {}).get("seniors"))
+    return render_template(
+        "public/kiosk.html",
+        hall=hall,
+        form=form or KioskTicketForm(formdata=None),
+        services=screens.kiosk_services(hall, now=utcnow()),
+        is_open=screens.hall_is_open(hall, utcnow()),
+        is_english=is_english(),
+        message=message,
+        idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"],
+        large_text=seniors or bool(session.get("large_text")),
+        contrast=seniors or bool(session.get("contrast")),
+    ), status
+
+
+def _not_set_up(hall, form=None, message=None, status=401):
+    # 401: the kiosk lacks its device credential; staff set it up, citizens go to the desk.
+    return render_template(
+        "public/kiosk_setup.html",
+        hall=hall,
+        form=form or KioskSetupForm(formdata=None),
+        message=message,
+    ), status
+
+
+@bp.get("/kiosk/<hall_code>")
+@public
+def kiosk(hall_code):
+    """The touch screen's start page. `?token=` (once, by staff) opens a kiosk session."""
+    hall = _hall(hall_code)
+    if hall is None:
+        return _unknown_hall()
+    token = request.args.get("token")
+    if token:
+        device = screens.kiosk_device(hall, token, now=utcnow())
+        if device is None:
+            return _not_set_up(hall, message=_("This kiosk token is not valid for this hall."))
+        _open_kiosk(hall, device, seniors=request.args.get("seniors") == "1")
+        # Drop the token from the address bar and the history.
+        return redirect(url_for("public.kiosk", hall_code=hall.code), 303)
+    device = _kiosk_device(hall)
+    if device is None:
+        return _not_set_up(hall)
+    return _kiosk_page(hall, device)
+
+
+@bp.post("/kiosk/<hall_code>/setup")
+@public
+@limiter.limit(lambda: current_app.config["KIOSK_SETUP_LIMIT"])
+def kiosk_setup(hall_code):
+    hall = _hall(hall_code)
+    if hall is None:
+        return _unknown_hall()
+    form = KioskSetupForm()
+    if not form.validate_on_submit():
+        return _not_set_up(hall, form, _("Enter the kiosk token."), status=422)
+    device = screens.kiosk_device(hall, form.token.data, now=utcnow())
+    if device is None:
+        return _not_set_up(hall, form, _("This kiosk token is not valid for this hall."), 422)
+    _open_kiosk(hall, device, seniors=form.seniors.data)
+    return redirect(url_for("public.kiosk", hall_code=hall.code), 303)
+
+
+def _kiosk_key() -> str:
+    opened = session.get("kiosk") or {}
+    return f"kiosk-device:{opened.get('device', 'none')}"
+
+
+@bp.post("/kiosk/<hall_code>/tickets")
+@public
+@limiter.limit(lambda: current_app.config["KIOSK_LIMIT_PER_KIOSK"], key_func=_kiosk_key)
+@limiter.limit(lambda: current_app.config["KIOSK_LIMIT_PER_ADDRESS"])
+def kiosk_issue(hall_code):
+    """A citizen touched a service tile: issue a ticket from this kiosk, or say plainly why not."""
+    hall = _hall(hall_code)
+    if hall is None:
+        return _unknown_hall()
+    device = _kiosk_device(hall)
+    if device is None:
+        return _not_set_up(hall)
+    form = KioskTicketForm()
+    if not form.validate_on_submit():
+        return _kiosk_page(
+            hall, device, form=form, message=_("Please choose a service."), status=422
+        )
+    needs = {name: form[name].data for name in ("senior", "disabled", "pregnant", "patient")}
+    try:
+        ticket = queue.issue_ticket(
+            hall,
+            form.service.data.upper(),
+            source="kiosk",
+            needs=needs,
+            now=utcnow(),
+            device=device,
+        )
+    except HallError as error:
+        db.session.rollback()
+        return _kiosk_page(hall, device, form=form, message=str(error.message), status=422)
+    return redirect(
+        url_for("public.kiosk_ticket", hall_code=hall.code, public_id=ticket.public_id), 303
+    )
+
+
+def _ticket_or_none(public_id: str):
+    try:
+        return screens.find_ticket(public_id)
+    except NotFound:
+        return None
+
+
+def _slip_context(ticket, *, now):
+    tracking_url = url_for("public.track", public_id=ticket.public_id, _external=True)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        tracking_url = base.rstrip("/") + url_for("public.track", public_id=ticket.public_id)
+    return {
+        "ticket": ticket,
+        "hall": ticket.hall,
+        "state": screens.ticket_state(ticket, now=now),
+        "tracking_url": tracking_url,
+        "qr": qr_svg_data_uri(tracking_url),
+        "qr_size": 160,
+    }
+
+
+@bp.get("/kiosk/<hall_code>/tickets/<public_id>")
+@public
+def kiosk_ticket(hall_code, public_id):
+    """The slip on the kiosk's screen, with a button that prints it."""
+    ticket = _ticket_or_none(public_id)
+    if ticket is None or ticket.hall.code != hall_code:
+        return _unknown_ticket()
+    return render_template(
+        "public/kiosk_ticket.html",
+        idle_seconds=current_app.config["KIOSK_SLIP_SECONDS"],
+        **_slip_context(ticket, now=utcnow()),
+    )
+
+
+@bp.get("/t/<public_id>/print")
+@public
+def print_ticket(public_id):
+    """The 80 mm thermal slip, for the desk's and the kiosk's printers."""
+    ticket = _ticket_or_none(public_id)
+    if ticket is None:
+        return _unknown_ticket()
+    return render_template(
+        "public/print.html",
+        autoprint=request.args.get("autoprint") == "1",
+        **_slip_context(ticket, now=utcnow()),
+    )
+
+
+@bp.get("/t/<public_id>")
+@public
+def track(public_id):
+    """The citizen's phone page: position, wait, and the counter when called."""
+    ticket = _ticket_or_none(public_id)
+    if ticket is None:
+        return _unknown_ticket()
+    version = live.current_version(ticket.hall_id)
+    if is_partial() and _int_arg("since") == version:
+        return "", 204
+    now = utcnow()
+    return render_page(
+        "public/track.html",
+        "public/_track.html",
+        ticket=ticket,
+        hall=ticket.hall,
+        state=screens.ticket_state(ticket, now=now),
+        version=version,
+        now=now,
+    )

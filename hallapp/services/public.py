@@ -1,0 +1,317 @@
+"""What the hall's public screens show: the display board, the kiosk, the citizen's ticket.
+
+Reads only (the kiosk issues through queue.issue_ticket). Nothing here returns a name,
+a document number or a phone number: public screens show ticket numbers and counters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from hallapp.extensions import db
+from hallapp.models import Counter, Hall, Service
+from hallapp.models.queue import Ticket, TicketEvent
+from hallapp.services import calendar
+from hallapp.services.errors import NotFound
+from hallapp.services.halls import get_hall
+
+__all__ = ["get_hall"]
+
+PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+CALL_STEPS = ("called", "recalled")
+NOW_SHOWING = 6  # tickets in the "now calling" panel
+RECENT_CALLS = 10
+MISSED_SHOWN = 8
+# A call stays in "now calling" this long, or until the ticket moves on.
+CALL_FRESH = timedelta(minutes=10)
+
+
+def hall_local(hall: Hall, now: datetime) -> datetime:
+    return now.astimezone(ZoneInfo(hall.timezone))
+
+
+def hall_is_open(hall: Hall, now: datetime) -> bool:
+    """Open on an open day, between opening and closing time, hall-local."""
+    local = hall_local(hall, now)
+    if not hall.active or not calendar.is_open_day(hall, local.date()):
+        return False
+    return hall.opens_at <= local.time().replace(tzinfo=None) < hall.closes_at
+
+
+def announcement_texts(label: str, counter: int, languages: tuple[str, ...]) -> list[dict]:
+    """The spoken sentences, Mandarin first, then the repeats the board asks for."""
+    spaced = " ".join(label)  # "A 0 1 2": engines read digits one by one, as halls do
+    sentences = {
+        "zh": ("zh-CN", f"请 {spaced} 号到 {counter} 号窗口办理"),
+        "yue": ("zh-HK", f"請 {spaced} 號到 {counter} 號窗口辦理"),
+        "en": ("en-GB", f"Number {spaced}, please go to counter {counter}."),
+    }
+    wanted = ["zh", *[code for code in languages if code in ("yue", "en")]]
+    return [{"lang": sentences[code][0], "text": sentences[code][1]} for code in wanted]
+
+
+@dataclass
+class Call:
+    event_id: int
+    label: str
+    counter: int
+    at: datetime
+    recall: bool
+    texts: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Board:
+    hall: Hall
+    room: str | None
+    is_open: bool
+    now_calling: list[Call]
+    recent: list[Call]
+    waiting: list[tuple[Service, int]]
+    missed: list[str]
+    announcements: list[Call]
+    last_event_id: int
+
+
+def _today_tickets(hall: Hall, now: datetime, room: str | None):
+    query = (
+        select(Ticket)
+        .join(Service, Service.id == Ticket.service_id)
+        .where(Ticket.hall_id == hall.id, Ticket.service_day == hall_local(hall, now).date())
+    )
+    if room:
+        query = query.where(Service.room == room)
+    return query
+
+
+def _call_events(hall: Hall, now: datetime, room: str | None):
+    query = (
+        select(TicketEvent, Ticket, Counter)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .join(Service, Service.id == Ticket.service_id)
+        .join(Counter, Counter.id == TicketEvent.counter_id)
+        .where(
+            Ticket.hall_id == hall.id,
+            Ticket.service_day == hall_local(hall, now).date(),
+            TicketEvent.step.in_(CALL_STEPS),
+        )
+    )
+    if room:
+        query = query.where(Service.room == room)
+    return query
+
+
+def _as_call(event: TicketEvent, ticket: Ticket, counter: Counter, languages) -> Call:
+    return Call(
+        event_id=event.id,
+        label=ticket.label,
+        counter=counter.number,
+        at=event.at,
+        recall=event.step == "recalled",
+        texts=announcement_texts(ticket.label, counter.number, languages),
+    )
+
+
+def last_call_event_id(hall: Hall, now: datetime, room: str | None = None) -> int:
+    query = _call_events(hall, now, room).with_only_columns(func.max(TicketEvent.id))
+    return db.session.scalar(query) or 0
+
+
+def board(
+    hall: Hall,
+    *,
+    now: datetime,
+    room: str | None = None,
+    after_event: int | None = None,
+    languages: tuple[str, ...] = (),
+) -> Board:
+    """The display board: calls now, recent calls, waiting counts, missed calls, and the
+    calls newer than `after_event` still to announce, oldest first."""
+    rows = db.session.execute(
+        _call_events(hall, now, room).order_by(TicketEvent.id.desc()).limit(40)
+    ).all()
+    calls = [_as_call(event, ticket, counter, languages) for event, ticket, counter in rows]
+    statuses = {ticket.id: ticket.status for _event, ticket, _counter in rows}
+    ticket_of = {event.id: ticket.id for event, ticket, _counter in rows}
+    now_calling: list[Call] = []
+    seen: set[str] = set()
+    for call in calls:
+        if call.label in seen:
+            continue
+        seen.add(call.label)
+        fresh = now - call.at <= CALL_FRESH
+        if fresh and statuses[ticket_of[call.event_id]] in ("called", "serving"):
+            now_calling.append(call)
+    now_calling = now_calling[:NOW_SHOWING]
+    showing = {call.event_id for call in now_calling}
+    recent = [call for call in calls if call.event_id not in showing][:RECENT_CALLS]
+
+    waiting_counts = dict(
+        db.session.execute(
+            _today_tickets(hall, now, room)
+            .where(Ticket.status == "waiting")
+            .with_only_columns(Ticket.service_id, func.count(Ticket.id))
+            .group_by(Ticket.service_id)
+        ).all()
+    )
+    services = [
+        service
+        for service in hall.services
+        if service.active and (not room or service.room == room)
+    ]
+    waiting = [(service, waiting_counts.get(service.id, 0)) for service in services]
+
+    missed_tickets = db.session.scalars(
+        _today_tickets(hall, now, room)
+        .where(Ticket.status == "no_show")
+        .order_by(Ticket.no_show_at.desc(), Ticket.id.desc())
+        .limit(MISSED_SHOWN)
+    ).all()
+    missed = [ticket.label for ticket in missed_tickets]
+
+    last_event = calls[0].event_id if calls else 0
+    announcements: list[Call] = []
+    if after_event is not None:
+        announcements = sorted(
+            (call for call in calls if call.event_id > after_event), key=lambda c: c.event_id
+        )
+    return Board(
+        hall=hall,
+        room=room,
+        is_open=hall_is_open(hall, now),
+        now_calling=now_calling,
+        recent=recent,
+        waiting=waiting,
+        missed=missed,
+        announcements=announcements,
+        last_event_id=max(last_event, after_event or 0),
+    )
+
+
+def find_ticket(public_id: str) -> Ticket:
+    """The ticket behind a tracking link; a malformed or unknown id is simply not found."""
+    if not public_id or not PUBLIC_ID.match(public_id):
+        raise NotFound()
+    ticket = db.session.scalar(select(Ticket).where(Ticket.public_id == public_id))
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+@dataclass
+class TicketState:
+    status: str
+    status_text: str
+    tone: str
+    ahead: int | None
+    wait_minutes: int | None
+    counter: int | None
+    successor: Ticket | None = None
+
+
+TONES = {"waiting": "warn", "called": "ok", "serving": "ok", "no_show": "danger"}
+
+
+def _minutes(wait: timedelta | None) -> int | None:
+    if wait is None:
+        return None
+    return int(-(-wait.total_seconds() // 60))  # rounded up: a promise, not a guess low
+
+
+def ticket_state(ticket: Ticket, *, now: datetime) -> TicketState:
+    """What a citizen may know about their own ticket: status, place, wait, counter."""
+    from hallapp.services import queue
+
+    ahead = queue.position(ticket, now=now) if ticket.status == "waiting" else None
+    wait = queue.estimate_ticket_wait(ticket, now=now) if ticket.status == "waiting" else None
+    successor = None
+    if ticket.status == "transferred":
+        successor = db.session.scalar(
+            select(Ticket).where(Ticket.transferred_from_id == ticket.id).order_by(Ticket.id)
+        )
+    return TicketState(
+        status=ticket.status,
+        status_text=str(queue.STATUS_LABELS.get(ticket.status, ticket.status)),
+        tone=TONES.get(ticket.status, "off"),
+        ahead=ahead,
+        wait_minutes=_minutes(wait),
+        counter=ticket.counter.number if ticket.counter is not None else None,
+        successor=successor,
+    )
+
+
+@dataclass
+class KioskService:
+    service: Service
+    available: bool
+    reason: str
+    waiting: int
+
+
+def kiosk_services(hall: Hall, *, now: datetime) -> list[KioskService]:
+    """The tiles of the kiosk: every active service, and whether it can issue now."""
+    from flask_babel import gettext as _
+
+    day = hall_local(hall, now).date()
+    issued = dict(
+        db.session.execute(
+            select(Ticket.service_id, func.count(Ticket.id))
+            .where(
+                Ticket.hall_id == hall.id,
+                Ticket.service_day == day,
+                Ticket.transferred_from_id.is_(None),
+            )
+            .group_by(Ticket.service_id)
+        ).all()
+    )
+    waiting = dict(
+        db.session.execute(
+            select(Ticket.service_id, func.count(Ticket.id))
+            .where(Ticket.hall_id == hall.id, Ticket.service_day == day, Ticket.status == "waiting")
+            .group_by(Ticket.service_id)
+        ).all()
+    )
+    items = []
+    for service in hall.services:
+        if not service.active:
+            continue
+        full = service.daily_limit is not None and issued.get(service.id, 0) >= service.daily_limit
+        items.append(
+            KioskService(
+                service=service,
+                available=not full,
+                reason=_("All of today's tickets for this service have been given out.")
+                if full
+                else "",
+                waiting=waiting.get(service.id, 0),
+            )
+        )
+    return items
+
+
+def kiosk_device(hall: Hall, token: str, *, now: datetime):
+    """The kiosk device token of this hall, if it is known, current and not revoked."""
+    from hallapp.services import devices
+
+    if not token or len(token) > 200:
+        return None
+    try:
+        device = devices.authenticate(token.strip(), now=now)
+    except devices.InvalidToken:
+        return None
+    return device if device_is_valid(device, hall, now=now) else None
+
+
+def device_is_valid(device, hall: Hall, *, now: datetime) -> bool:
+    return (
+        device is not None
+        and device.kind == "kiosk"
+        and device.hall_id == hall.id
+        and device.revoked_at is None
+        and (device.expires_at is None or device.expires_at > now)
+    )

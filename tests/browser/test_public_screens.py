@@ -1,0 +1,231 @@
+"""The public face in a real browser: kiosk -> counter call -> board and phone, print, QR."""
+
+import io
+import re
+import threading
+import time
+
+import pytest
+import zxingcpp
+from PIL import Image
+from werkzeug.serving import make_server
+
+from hallapp.models import utcnow
+from hallapp.services import queue
+from tests.browser.conftest import serious_accessibility_violations, sign_in
+from tests.builders import PASSWORD, make_staff
+from tests.public_builders import (
+    KIOSK_TOKEN,
+    call,
+    issue,
+    make_kiosk_token,
+    open_all_day,
+    open_counter,
+)
+
+
+@pytest.fixture
+def open_hall(hall):
+    open_all_day(hall)
+    for number in (1, 2, 10):
+        open_counter(hall, number)
+    make_kiosk_token(hall)
+    return hall
+
+
+def wait_until(page, expression: str, timeout: float = 10.0) -> None:
+    """Poll an expression: wait_for_function evaluates strings, which the CSP forbids."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout}s: {expression}"
+        time.sleep(0.1)
+
+
+def only_local(context, base):
+    def route(handler_route):
+        url = handler_route.request.url
+        if url.startswith(base) or url.startswith("data:"):
+            handler_route.continue_()
+        else:
+            handler_route.abort()
+
+    context.route("**/*", route)
+
+
+def test_kiosk_ticket_called_at_a_counter_shows_on_board_and_phone_within_2_seconds(
+    page, live_server, open_hall, db
+):
+    make_staff(open_hall, "counter", username="li", full_name="李明")
+    only_local(page.context, live_server)
+    board = page
+    board.goto(f"{live_server}/display/demo")
+    board.click("#display-sound")
+
+    kiosk = page.context.new_page()
+    kiosk.goto(f"{live_server}/kiosk/demo?token={KIOSK_TOKEN}")
+    kiosk.click("#kiosk-service-A")
+    kiosk.wait_for_selector("#ticket-number")
+    assert kiosk.inner_text("#ticket-number") == "A001"
+    print_link = kiosk.get_attribute("#kiosk-print", "href")
+    public_id = re.search(r"/t/([^/]+)/print", print_link).group(1)
+
+    phone = page.context.new_page()
+    phone.set_viewport_size({"width": 390, "height": 800})
+    phone.goto(f"{live_server}/t/{public_id}")
+    assert phone.inner_text("#track-number") == "A001"
+
+    clerk = page.context.browser.new_context(locale="zh-CN").new_page()
+    only_local(clerk.context, live_server)
+    sign_in(clerk, live_server, "li", PASSWORD)
+    clerk.wait_for_url(f"{live_server}/")
+    clerk.goto(f"{live_server}/queue/counters/1")
+    clerk.get_by_role("button", name="接管此窗口").click()
+    clerk.wait_for_selector("#counter-1-message")
+    time.sleep(1.2)  # every screen has settled into polling
+
+    called_at = time.monotonic()
+    clerk.keyboard.press("n")
+    board.wait_for_selector("#board-call-A001", timeout=2000)
+    phone.wait_for_selector("#track-call", timeout=2000)
+    assert time.monotonic() - called_at < 2.0
+    assert "1 号窗口" in phone.inner_text("#track-call")
+    wait_until(board, "window.hallAnnouncer.log.length === 1", 10)
+    spoken = board.evaluate("window.hallAnnouncer.log[0].texts.map(t => t.text)")
+    assert spoken[0] == "请 A 0 0 1 号到 1 号窗口办理"
+
+
+def test_two_calls_at_the_same_moment_are_shown_and_announced_one_after_the_other(
+    page, live_server, open_hall, db
+):
+    issue(open_hall, "A", now=utcnow())
+    issue(open_hall, "B", now=utcnow())
+    page.goto(f"{live_server}/display/demo?voices=en")
+    page.click("#display-sound")
+    time.sleep(1.1)
+
+    now = utcnow()
+    call(open_hall, 1, now=now)
+    call(open_hall, 2, now=now)
+
+    page.wait_for_selector("#board-call-A001", timeout=2000)
+    page.wait_for_selector("#board-call-B001", timeout=2000)
+    wait_until(
+        page, "window.hallAnnouncer.log.length === 2 && !!window.hallAnnouncer.log[1].end", 20
+    )
+    first, second = page.evaluate("window.hallAnnouncer.log")
+    assert [first["ticket"], second["ticket"]] == ["A001", "B001"]
+    assert first["end"] <= second["start"]  # never one over the other
+    assert second["texts"][1]["text"] == "Number B 0 0 1, please go to counter 2."
+
+
+def test_a_recall_is_announced_again(page, live_server, open_hall, db):
+    issue(open_hall, "A", now=utcnow())
+    ticket = call(open_hall, 1, now=utcnow())
+    page.goto(f"{live_server}/display/demo")
+    time.sleep(1.1)
+
+    queue.recall(ticket, now=utcnow())
+
+    wait_until(page, "window.hallAnnouncer.log.length === 1", 3)
+    assert page.evaluate("window.hallAnnouncer.log[0].ticket") == "A001"
+    page.wait_for_selector("#board-call-A001 .status--warn")
+
+
+def test_the_board_recovers_by_itself_after_the_network_drops(page, live_server, open_hall, db):
+    page.goto(f"{live_server}/display/demo")
+
+    def down(route):
+        route.abort("internetdisconnected")
+
+    page.route(re.compile(r".*/display/demo\?.*"), down)
+    page.wait_for_selector("#display-offline", state="visible", timeout=5000)
+    issue(open_hall, "A", now=utcnow())
+    call(open_hall, 1, now=utcnow())
+    time.sleep(1.5)
+    assert page.locator("#board-call-A001").count() == 0
+
+    page.unroute(re.compile(r".*/display/demo\?.*"), down)
+    page.wait_for_selector("#board-call-A001", timeout=5000)
+    page.wait_for_selector("#display-offline", state="hidden")
+    wait_until(page, "window.hallAnnouncer.log.length === 1", 5)
+
+
+def test_print_view_qr_code_decodes_to_the_tracking_url(page, live_server, open_hall):
+    ticket = issue(open_hall, "A", now=utcnow())
+    page.goto(f"{live_server}/t/{ticket.public_id}/print")
+
+    png = page.locator("#ticket-qr").screenshot()
+    [code] = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+
+    assert code.text == f"{live_server}/t/{ticket.public_id}"
+    page.emulate_media(media="print")
+    assert page.inner_text("#ticket-number") == "A001"
+
+
+def test_kiosk_display_and_tracking_pages_have_no_serious_accessibility_violations(
+    page, live_server, open_hall
+):
+    ticket = issue(open_hall, "A", now=utcnow())
+    call(open_hall, 1, now=utcnow())
+    issue(open_hall, "A", now=utcnow())
+    pages = [
+        f"/kiosk/demo?token={KIOSK_TOKEN}",
+        "/display/demo",
+        f"/t/{ticket.public_id}",
+        f"/t/{ticket.public_id}?lang=zh_Hant_HK",
+        "/kiosk/demo?lang=en",
+        f"/kiosk/demo?token={KIOSK_TOKEN}&seniors=1",
+        "/display/demo?room=enterprise",
+    ]
+    for path in pages:
+        page.goto(f"{live_server}{path}")
+        assert serious_accessibility_violations(page) == [], path
+
+
+def test_the_board_recovers_by_itself_when_the_server_restarts(page, database_url, open_hall, db):
+    from hallapp import create_app
+    from tests.conftest import _test_config
+
+    def serve(port: int):
+        app = create_app(
+            _test_config(database_url, SERVER_NAME=None, SQLITE_IMMEDIATE_TRANSACTIONS=True)
+        )
+        server = make_server("127.0.0.1", port, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    db.session.commit()
+    first = serve(0)
+    port = first.server_port
+    page.unroute("**/*")
+    page.goto(f"http://127.0.0.1:{port}/display/demo")
+
+    first.shutdown()
+    first.server_close()
+    page.wait_for_selector("#display-offline", state="visible", timeout=5000)
+    issue(open_hall, "A", now=utcnow())
+    call(open_hall, 1, now=utcnow())
+
+    second = serve(port)
+    try:
+        page.wait_for_selector("#board-call-A001", timeout=5000)
+        page.wait_for_selector("#display-offline", state="hidden")
+        wait_until(page, "window.hallAnnouncer.log.length === 1", 5)
+    finally:
+        second.shutdown()
+        second.server_close()
+
+
+def test_the_kiosk_goes_back_to_its_start_screen_when_left_alone(page, live_server, open_hall):
+    page.clock.install()
+    page.goto(f"{live_server}/kiosk/demo?token={KIOSK_TOKEN}")
+    page.check("input[name=senior]")
+    page.click("#kiosk-service-B")
+    page.wait_for_selector("#kiosk-ticket")
+    assert page.inner_text("#ticket-number") == "B001"
+
+    page.clock.run_for(31_000)
+
+    page.wait_for_selector("#kiosk-start")
+    assert page.url == f"{live_server}/kiosk/demo"
+    assert not page.is_checked("input[name=senior]")
