@@ -32,7 +32,7 @@ from hallapp.models import (
     Visit,
     VisitorIdentity,
 )
-from hallapp.services import audit, identity, live, queue
+from hallapp.services import audit, identity, live, notifications, queue
 from hallapp.services.errors import HallError, InvalidValue, NotFound
 
 DEFAULT_RETENTION_DAYS = 30
@@ -561,6 +561,8 @@ def triage(
     }
     if missing:
         raise MissingDocuments(missing)
+    # A mistyped phone is refused before anything is saved, not after the tickets exist.
+    phone = notifications.normalize_phone(phone) if phone.strip() else ""
     flags = {need: bool(needs.get(need)) for need in NEEDS}
     visit = Visit(hall_id=hall.id, arrived_at=now, **flags)
     db.session.add(visit)
@@ -581,6 +583,10 @@ def triage(
             if not tickets:
                 raise
             refused.append((services[code], str(error.message)))
+    if phone:
+        # "3 people ahead of you", "please go to counter 5 now" by text message.
+        for ticket in tickets:
+            notifications.subscribe(ticket, phone, now=now)
     return TriageResult(visit, tickets, ident, refused)
 
 

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import select, text
 
 from hallapp.models import Ticket, VisitorIdentity
+from hallapp.models.notifications import NotificationSubscription
 from hallapp.services import appointments, guidance
-from hallapp.services.errors import HallError
+from hallapp.services.errors import HallError, InvalidValue
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in the hall
 NUMBER = "11010519491231002X"
@@ -202,3 +203,33 @@ def test_purge_erases_a_visit_identity_but_keeps_the_visit_and_its_tickets(hall,
     ticket = db.session.get(Ticket, ticket_id)
     assert (ticket.visit_id, ticket.priority_class, ticket.issued_at) == (visit_id, "senior", old)
     assert guidance.find_visitor(hall, NUMBER).identities == []
+
+
+def test_a_phone_left_at_the_desk_subscribes_each_ticket_to_text_messages(hall, db):
+    result = guidance.triage(
+        hall,
+        ["A", "B"],
+        ticked_item_ids=set(),
+        needs=NO_NEEDS,
+        phone="138 0000 0000",
+        actor=None,
+        now=NOW,
+    )
+    subscriptions = db.session.scalars(select(NotificationSubscription)).all()
+    assert sorted(s.ticket_id for s in subscriptions) == sorted(t.id for t in result.tickets)
+    assert {s.phone for s in subscriptions} == {"13800000000"}
+
+
+def test_a_phone_that_is_not_a_phone_number_saves_nothing(hall, db):
+    with pytest.raises(InvalidValue):
+        guidance.triage(
+            hall,
+            ["B"],
+            ticked_item_ids=set(),
+            needs=NO_NEEDS,
+            phone="call me",
+            actor=None,
+            now=NOW,
+        )
+    db.session.rollback()
+    assert db.session.scalar(select(Ticket.id)) is None

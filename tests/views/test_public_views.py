@@ -326,3 +326,19 @@ def test_a_call_from_the_counter_console_queues_a_text_for_the_citizen(open_hall
     db.session.rollback()
     [message] = db.session.scalars(select(OutboxMessage)).all()
     assert message.body == "号码 A001：请现在到 1 号窗口办理。"
+
+
+def test_a_finished_ticket_stops_polling_and_offers_the_visit_rating(client, open_hall, db):
+    mine = issue(open_hall, "A", now=utcnow())
+    waiting = client.get(f"/t/{mine.public_id}").get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' in waiting and "track-rating" not in waiting
+    call(open_hall, 1, now=utcnow())
+    ticket = db.session.get(Ticket, mine.id)
+    queue.start(ticket, now=utcnow())
+    queue.finish(ticket, now=utcnow())
+
+    done = client.get(f"/t/{mine.public_id}").get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' not in done
+    assert f'hx-get="/rate/{mine.public_id}"' in done
+    rating = client.get(f"/rate/{mine.public_id}", headers={"HX-Request": "true"})
+    assert rating.status_code == 200 and 'id="feedback-rating"' in rating.get_data(as_text=True)

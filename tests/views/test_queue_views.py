@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from hallapp.models import Ticket, TicketEvent, utcnow
 from hallapp.services import live, queue
+from tests.builders import make_counter
 
 HX = {"HX-Request": "true"}
 
@@ -39,10 +40,17 @@ def test_the_console_is_a_full_page_or_a_partial(officer):
     assert "<html" not in partial.text and 'id="counter-1-panel"' in partial.text
 
 
-def test_the_counter_list_links_to_each_console(officer):
+def test_the_counter_list_links_to_each_main_hall_console(officer):
     response = officer.get("/queue/counters")
     assert response.status_code == 200
-    assert 'href="/queue/counters/10"' in response.text
+    assert 'href="/queue/counters/2"' in response.text
+    # Enterprise-room counters are served from the enterprise console.
+    assert 'href="/queue/counters/10"' not in response.text
+
+
+def test_an_enterprise_room_counter_has_no_main_hall_console(officer):
+    assert officer.get("/queue/counters/10").status_code == 404
+    assert officer.post("/queue/counters/10/next", headers=HX).status_code == 404
 
 
 def test_an_unknown_counter_is_404(officer):
@@ -178,7 +186,8 @@ def test_parked_and_missed_tickets_return_from_the_console(officer, open_hall, d
 
 def test_a_ticket_of_another_counters_services_cannot_be_returned_here(login_as, open_hall, db):
     officer = login_as("counter")
-    officer.post("/queue/counters/10/sign-in", headers=HX)
+    b_only = make_counter(open_hall, 3, [s for s in open_hall.services if s.code == "B"])
+    officer.post(f"/queue/counters/{b_only.number}/sign-in", headers=HX)
     ticket = issue(open_hall)
-    response = officer.post(f"/queue/counters/10/tickets/{ticket.id}/unpark", headers=HX)
+    response = officer.post(f"/queue/counters/3/tickets/{ticket.id}/unpark", headers=HX)
     assert response.status_code == 409

@@ -30,8 +30,14 @@ NEED_LABELS = {
 
 
 def _counter(number: int) -> Counter:
+    """A main-hall counter of the officer's hall. Enterprise-room counters have their own
+    console, where finishing a ticket also records the service given to the enterprise."""
     counter = db.session.scalar(
-        select(Counter).where(Counter.hall_id == current_user.hall_id, Counter.number == number)
+        select(Counter).where(
+            Counter.hall_id == current_user.hall_id,
+            Counter.number == number,
+            Counter.room == "main",
+        )
     )
     if counter is None:
         abort(404)
@@ -71,7 +77,9 @@ def _context(counter: Counter, *, message: str | None = None, error: str | None 
 @counter_role
 def counters():
     rows = db.session.scalars(
-        select(Counter).where(Counter.hall_id == current_user.hall_id).order_by(Counter.number)
+        select(Counter)
+        .where(Counter.hall_id == current_user.hall_id, Counter.room == "main")
+        .order_by(Counter.number)
     )
     return render_template("queue/counters.html", counters=list(rows))
 
