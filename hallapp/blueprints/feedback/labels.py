@@ -23,11 +23,11 @@ CHANNEL_LABELS = {
 }
 
 STATUS_LABELS = {
-    "new": _l("New"),
+    "new": _l("Newly received"),
     "triaged": _l("Triaged"),
     "in_progress": _l("In progress"),
     "replied": _l("Replied"),
-    "closed": _l("Done"),
+    "closed": _l("Completed"),
 }
 
 # The citizen's tracking page speaks plainly about where things stand.
@@ -36,7 +36,7 @@ PUBLIC_STATUS_LABELS = {
     "triaged": _l("Being looked at"),
     "in_progress": _l("Being looked at"),
     "replied": _l("Replied"),
-    "closed": _l("Done"),
+    "closed": _l("Completed"),
 }
 
 STATUS_CLASSES = {
@@ -61,7 +61,7 @@ EVENT_LABELS = {
     "triaged": _l("Triaged"),
     "started": _l("Work started"),
     "replied": _l("Reply published"),
-    "closed": _l("Done"),
+    "closed": _l("Completed"),
     "reopened": _l("Reopened"),
     "duplicate": _l("Marked as duplicate"),
     "note": _l("Internal note"),
