@@ -98,4 +98,55 @@ def load_demo(password: str) -> Hall:
             )
         )
     db.session.commit()
+    _demo_enterprises(hall)
     return hall
+
+
+# Enterprises incorporated in Hong Kong and Macau, with a few of their people, so the
+# enterprise room has something to search and serve. The numbers are made up but valid.
+ENTERPRISES = [
+    (
+        "香港德信贸易有限公司",
+        "Dexin Trading (HK) Limited",
+        "hong_kong",
+        "2345678",
+        [
+            ("陈大文", "hk_id", "A123456(3)", "legal_representative"),
+            ("李小红", "hk_id", "AB987654(3)", "staff"),
+        ],
+    ),
+    (
+        "澳门宏达建筑工程有限公司",
+        "Wang Tat Construction (Macau) Ltd",
+        "macau",
+        "SO12345",
+        [("黄志强", "macau_id", "15123456", "legal_representative")],
+    ),
+]
+
+
+def _demo_enterprises(hall: Hall) -> None:
+    """Through the enterprise room's own rules, as a clerk would register them."""
+    from hallapp.services import enterprise
+
+    clerk = db.session.scalar(select(Staff).where(Staff.username == "clerk"))
+    for name_zh, name_en, place, number, people in ENTERPRISES:
+        record = enterprise.save_enterprise(
+            None,
+            hall=hall,
+            name_zh=name_zh,
+            name_en=name_en,
+            place=place,
+            registration_number=number,
+            clerk_id=clerk.id,
+            actor=clerk,
+        )
+        for name, document_type, document_number, role in people:
+            enterprise.add_member(
+                record,
+                name=name,
+                document_type=document_type,
+                document_number=document_number,
+                role=role,
+                actor=clerk,
+            )

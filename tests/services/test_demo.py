@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import select
 
-from hallapp.models import Counter, Hall, Staff
+from hallapp.models import Counter, Enterprise, EnterpriseMember, Hall, Staff
 from hallapp.services import demo
 from tests.builders import make_hall
 
@@ -30,3 +30,12 @@ def test_demo_refuses_a_database_with_real_data(db):
     with pytest.raises(demo.DatabaseNotEmpty):
         demo.load_demo("demo-password-1")
     assert db.session.scalar(select(Hall).where(Hall.code == "demo")) is None
+
+
+def test_demo_enterprise_room_has_enterprises_with_masked_people(db):
+    demo.load_demo("demo-password-1")
+    enterprises = db.session.scalars(select(Enterprise).order_by(Enterprise.id)).all()
+    assert {e.place for e in enterprises} == {"hong_kong", "macau"}
+    people = db.session.scalars(select(EnterpriseMember)).all()
+    assert len(people) == 3
+    assert all("*" in person.document_masked for person in people)
