@@ -320,25 +320,7 @@ def next_waiting_ticket(
     """
     if not service_ids:
         return None
-    aged = now - timedelta(minutes=_setting("QUEUE_PRIORITY_AGING_MINUTES"))
-    preference = case(
-        {service_id: position for position, service_id in enumerate(service_ids)},
-        value=Ticket.service_id,
-    )
-    lane = case(
-        (or_(Ticket.priority_class != "normal", Ticket.arrival_at <= aged), 0),
-        else_=1,
-    )
-    query = (
-        select(Ticket)
-        .where(
-            Ticket.hall_id == hall_id,
-            Ticket.status == "waiting",
-            Ticket.service_id.in_(service_ids),
-        )
-        .order_by(preference, lane, Ticket.arrival_at, Ticket.id)
-        .limit(1)
-    )
+    query = _in_call_order(hall_id, service_ids, now).limit(1)
     if lock:
         query = query.with_for_update(skip_locked=True).execution_options(populate_existing=True)
     return db.session.scalar(query)
@@ -348,22 +330,25 @@ def waiting_tickets(hall_id: int, service_ids: list[int], *, now: datetime) -> l
     """Everyone waiting for these services, in the order next_waiting_ticket calls them."""
     if not service_ids:
         return []
+    return list(db.session.scalars(_in_call_order(hall_id, service_ids, now)))
+
+
+def _in_call_order(hall_id: int, service_ids: list[int], now: datetime):
+    """The waiting tickets of these services, ordered by the rule of next_waiting_ticket."""
     aged = now - timedelta(minutes=_setting("QUEUE_PRIORITY_AGING_MINUTES"))
     preference = case(
         {service_id: position for position, service_id in enumerate(service_ids)},
         value=Ticket.service_id,
     )
     lane = case((or_(Ticket.priority_class != "normal", Ticket.arrival_at <= aged), 0), else_=1)
-    return list(
-        db.session.scalars(
-            select(Ticket)
-            .where(
-                Ticket.hall_id == hall_id,
-                Ticket.status == "waiting",
-                Ticket.service_id.in_(service_ids),
-            )
-            .order_by(preference, lane, Ticket.arrival_at, Ticket.id)
+    return (
+        select(Ticket)
+        .where(
+            Ticket.hall_id == hall_id,
+            Ticket.status == "waiting",
+            Ticket.service_id.in_(service_ids),
         )
+        .order_by(preference, lane, Ticket.arrival_at, Ticket.id)
     )
 
 
