@@ -314,6 +314,10 @@ def test_a_published_change_appears_on_the_said_and_done_page(client, db, hall, 
     assert "13812345678" not in page.text
     assert suggestion.text not in page.text
     assert client.get("/said-and-done/demo/board").status_code == 204
+    feedback.set_show_on_display(hall, True, actor=supervisor.staff)
+    board = client.get("/said-and-done/demo/board")
+    assert board.status_code == 200 and "Screens widened and fonts enlarged" in board.text
+    assert "13812345678" not in board.text
 
 
 def test_supervisors_keep_the_hall_calendar(db, hall, login_as):

@@ -342,3 +342,12 @@ def test_a_finished_ticket_stops_polling_and_offers_the_visit_rating(client, ope
     assert f'hx-get="/rate/{mine.public_id}"' in done
     rating = client.get(f"/rate/{mine.public_id}", headers={"HX-Request": "true"})
     assert rating.status_code == 200 and 'id="feedback-rating"' in rating.get_data(as_text=True)
+
+
+def test_display_board_shows_you_said_we_did_between_calls_when_the_hall_wants_it(
+    client, open_hall
+):
+    html = client.get("/display/demo").get_data(as_text=True)
+    assert 'hx-get="/said-and-done/demo/board"' in html
+    # Until the hall turns it on and publishes something, the fragment is empty.
+    assert client.get("/said-and-done/demo/board").status_code == 204
