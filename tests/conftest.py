@@ -1,6 +1,7 @@
 """Fixtures: the app on SQLite and on PostgreSQL, fresh tables per test, clients per role."""
 
 import pytest
+import time_machine
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -9,6 +10,7 @@ from hallapp.config import TestConfig
 from hallapp.extensions import db as _db
 from hallapp.models import Base
 from tests import builders
+from tests.clock import DEFAULT_INSTANT
 from tests.databases import (
     create_postgres_database,
     drop_postgres_database,
@@ -16,6 +18,16 @@ from tests.databases import (
 )
 
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    """The clock every test runs on: DEFAULT_INSTANT, running on from there.
+
+    `clock.move_to(instant, tick=False)` stops it at another instant (see tests/clock.py).
+    """
+    with time_machine.travel(DEFAULT_INSTANT, tick=True) as traveller:
+        yield traveller
 
 
 def pytest_generate_tests(metafunc):

@@ -151,7 +151,9 @@ def new_identity(
             raise identity.InvalidDocumentNumber(
                 _l("This number matches no identity card, permit or passport format.")
             )
-        document = identity.check_document(document_type, number, today=now.date())
+        document = identity.check_document(
+            document_type, number, today=queue.service_day_of(hall, now)
+        )
         row.document_type = document.type
         row.masked_number = document.masked
         row.number_hash = document.keyed_hash(current_app.config["IDENTITY_HASH_KEY"])

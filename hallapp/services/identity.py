@@ -26,6 +26,8 @@ from flask_babel import lazy_gettext as _l
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
 
+from hallapp.i18n import service_day
+from hallapp.models.base import utcnow
 from hallapp.services.errors import InvalidValue
 
 DOCUMENT_TYPES = (
@@ -81,7 +83,8 @@ def check_document(document_type: str, number: str, today: date | None = None) -
         raise InvalidDocumentNumber(_l("Enter the document number."))
     checker = _CHECKERS.get(document_type)
     if checker:
-        checker(value, today or date.today())
+        # The hall's date, not the machine's: the server may keep UTC or any other zone.
+        checker(value, today or service_day(utcnow()))
     elif not _PATTERNS[document_type].match(value):
         raise InvalidDocumentNumber(_FORMAT_MESSAGES[document_type])
     return Document(document_type, value)

@@ -7,14 +7,21 @@ its data through the usual fixtures first; everything after that goes through th
 
 import shutil
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from hallapp import create_app
 from tests.conftest import _test_config
 from tests.databases import running_in_ci
+
+# Generous waits: they only bound how long a broken page takes to fail. How fast screens
+# update is measured by `make bench`, never asserted here (a busy CI machine is slow).
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -63,6 +70,9 @@ def live_server(app, database_url):
             SERVER_NAME=None,
             WTF_CSRF_ENABLED=True,
             SQLITE_IMMEDIATE_TRANSACTIONS=True,
+            # Chromium expires cookies by the machine's real clock, the server dates them by
+            # the test's: a long lifetime keeps a kiosk's session whatever the gap.
+            PERMANENT_SESSION_LIFETIME=timedelta(days=3650),
         )
     )
     server = make_server("127.0.0.1", 0, served, threaded=True)
@@ -94,7 +104,7 @@ def page(page, live_server):
             route.abort()
 
     page.route("**/*", only_local)
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(WAIT_MS)
     yield page
     assert outside == [], f"the page tried to reach outside the hall: {outside}"
 

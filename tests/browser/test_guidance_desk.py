@@ -9,7 +9,7 @@ from sqlalchemy import select
 from hallapp.extensions import db
 from hallapp.models import Ticket, VisitorIdentity, utcnow
 from hallapp.services import guidance
-from tests.browser.conftest import serious_accessibility_violations, sign_in
+from tests.browser.conftest import WAIT_MS, serious_accessibility_violations, sign_in
 from tests.builders import PASSWORD, make_staff
 
 NUMBER = "11010519491231002X"
@@ -39,7 +39,7 @@ def tablet(browser, live_server):
 
     context.route("**/*", only_local)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(WAIT_MS)
     yield page
     context.close()
     assert outside == []
