@@ -10,8 +10,15 @@ FLASK     := $(BIN)/flask --app wsgi
 HOST      ?= 127.0.0.1
 PORT      ?= 5000
 WORKERS   ?= 2
+# pytest-xdist processes for `make test`; each has its own databases and live-server ports.
+TEST_WORKERS ?= auto
+# Instants (UTC) at which `make test-any-hour` runs the quick tests under libfaketime: night,
+# noon and evening in Beijing, on a Saturday and on a Tuesday. CI runs the first two.
+ANY_HOUR  ?= 2026-12-05T03:00:00 2026-12-08T21:30:00 2026-12-05T12:00:00 \
+             2026-12-05T21:30:00 2026-12-08T03:00:00 2026-12-08T12:00:00
+QUICK_TESTS ?= tests/services tests/views -m "not slow and not browser"
 
-.PHONY: run test lint format i18n translations services browser clean
+.PHONY: run test test-any-hour lint format i18n translations services test-tools clean
 
 run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
@@ -19,10 +26,20 @@ run: $(VENV)/.runtime translations
 	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
 		--no-control-socket --access-logfile - wsgi:app
 
-test: $(VENV)/.dev translations node_modules/.installed browser services
+test: $(VENV)/.dev translations node_modules/.installed test-tools services
 	$(BIN)/ruff check hallapp tests bench
 	$(BIN)/ruff format --check hallapp tests bench
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+# The quick tests with the whole machine's clock set elsewhere (libfaketime): nothing in
+# the suite may read the real clock. `make test-any-hour ANY_HOUR=2026-12-05T21:30:00`.
+# The gunicorn tests (marked slow) stay out: faketime upsets gunicorn's own timers.
+test-any-hour: $(VENV)/.dev translations test-tools services
+	@for instant in $(ANY_HOUR); do \
+		echo "== quick tests with the machine's clock at $$instant UTC"; \
+		TZ=UTC faketime -f "@$$(echo $$instant | tr T ' ')" \
+			$(BIN)/pytest -n $(TEST_WORKERS) $(QUICK_TESTS) || exit 1; \
+	done
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check hallapp tests bench
@@ -58,9 +75,10 @@ i18n: $(VENV)/.runtime
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i hallapp/translations/messages.pot \
 		-d hallapp/translations
 
-# Debian's Chromium for the Playwright tests (no browser download from the internet).
-browser:
-	@command -v chromium >/dev/null 2>&1 || scripts/install-chromium.sh
+# Debian's Chromium for the Playwright tests (no browser download from the internet) and
+# libfaketime for `make test-any-hour`.
+test-tools:
+	@scripts/install-debian.sh chromium faketime
 
 # Start the local PostgreSQL and Redis if they are installed but stopped.
 services:

