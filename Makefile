@@ -13,7 +13,7 @@ WORKERS   ?= 2
 # pytest-xdist processes for `make test`; each has its own databases and live-server ports.
 TEST_WORKERS ?= auto
 # Instants (UTC) at which `make test-any-hour` runs the quick tests under libfaketime: night,
-# noon and evening in Beijing, on a Saturday and on a Tuesday. CI runs the first two.
+# noon and evening in Beijing, on a Saturday and on a Tuesday. CI runs two (.ci/run).
 ANY_HOUR  ?= 2026-12-05T03:00:00 2026-12-08T21:30:00 2026-12-05T12:00:00 \
              2026-12-05T21:30:00 2026-12-08T03:00:00 2026-12-08T12:00:00
 QUICK_TESTS ?= tests/services tests/views -m "not slow and not browser"
