@@ -7,7 +7,7 @@ from flask import Flask, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from hallapp import access, errors, i18n, labels, navigation
+from hallapp import access, errors, i18n, labels, navigation, validation
 from hallapp.config import Config, environment_overrides
 from hallapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from hallapp.sqlite import configure_sqlite
@@ -19,6 +19,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
     register_extensions(app)
+    validation.register_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
     register_templates(app)
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    validation.register(app)
     app.before_request(access.enforce_access)
 
     @app.after_request

@@ -18,6 +18,7 @@ from hallapp.services.errors import (
     WeakPassword,
     WrongPassword,
 )
+from hallapp.validation import bounded_int
 
 MIN_PASSWORD_LENGTH = 10
 # Checked against when the username is unknown, so both failures take the same time.
@@ -187,11 +188,11 @@ def set_preferences(
 
 def load_for_session(session_id: str) -> Staff | None:
     """Flask-Login's loader: "id.epoch", so a changed password ends older sessions."""
-    staff_id, _, epoch = session_id.partition(".")
-    if not staff_id.isdigit() or not epoch.isdigit():
+    staff_id, _, epoch = (bounded_int(part) for part in session_id.partition("."))
+    if staff_id is None or epoch is None:
         return None
-    staff = db.session.get(Staff, int(staff_id))
-    if staff is None or staff.session_epoch != int(epoch) or not staff.active:
+    staff = db.session.get(Staff, staff_id)
+    if staff is None or staff.session_epoch != epoch or not staff.active:
         return None
     return staff
 

@@ -18,6 +18,7 @@ from hallapp.services import live, notifications, queue
 from hallapp.services import public as screens
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
+from hallapp.validation import bounded_int
 
 ROOMS = ("main", "enterprise")
 VOICES = ("yue", "en")
@@ -76,8 +77,7 @@ def _hall(code: str):
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return bounded_int(request.args.get(name))
 
 
 @bp.get("/display/<hall_code>")
