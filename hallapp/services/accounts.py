@@ -70,6 +70,12 @@ def authenticate(
 
 
 def record_logout(staff: Staff, *, address: str | None = None) -> None:
+    """Signing out ends the session on the server: a copied cookie no longer opens anything.
+
+    The session epoch is the one the password change bumps, so every session of this
+    person ends, on any desk: staff sign out when they leave their post.
+    """
+    staff.session_epoch += 1
     audit.record("auth.logout", actor=staff, target=f"staff:{staff.id}", address=address)
     db.session.commit()
 
