@@ -37,6 +37,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hallapp import spreadsheets
 from hallapp.extensions import db
 from hallapp.i18n import service_day
 from hallapp.models import (
@@ -1250,14 +1251,10 @@ def _range_line(result: Figures) -> str:
 
 
 def figures_csv(result: Figures) -> str:
-    """CSV with a byte-order mark so Excel on Chinese Windows opens it in UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_range_line(result)])
-    writer.writerows(figure_table(result))
-    writer.writerow([])
-    writer.writerow([counting_rule()])
-    return "\ufeff" + out.getvalue()
+    """The figures' CSV; spreadsheets.csv_text neutralises any cell that looks like a formula."""
+    return spreadsheets.csv_text(
+        [[_range_line(result)], *figure_table(result), [], [counting_rule()]]
+    )
 
 
 def figures_xlsx(result: Figures) -> bytes:
@@ -1268,15 +1265,15 @@ def figures_xlsx(result: Figures) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Figures"
-    sheet.append([_range_line(result)])
+    spreadsheets.append_row(sheet, [_range_line(result)])
     sheet["A1"].font = Font(bold=True)
     for index, row in enumerate(figure_table(result)):
-        sheet.append(row)
+        spreadsheets.append_row(sheet, row)
         if index == 0:
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)
     sheet.append([])
-    sheet.append([counting_rule()])
+    spreadsheets.append_row(sheet, [counting_rule()])
     for column, width in zip("ABCDE", (22, 28, 12, 12, 12), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()
