@@ -25,7 +25,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Counter screens stay open all day: the CSRF token lives as long as the session.
     WTF_CSRF_TIME_LIMIT = None
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Every upload (staff lists, booking exports) and form: beyond this the answer is 413.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

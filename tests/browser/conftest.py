@@ -71,7 +71,7 @@ def live_server(app, database_url):
             WTF_CSRF_ENABLED=True,
             SQLITE_IMMEDIATE_TRANSACTIONS=True,
             # Chromium expires cookies by the machine's real clock, the server dates them by
-            # the test's: a long kiosk session (the permanent-session lifetime) holds whatever the gap.
+            # the test's: a long kiosk session (the permanent-session lifetime) holds anyway.
             KIOSK_SESSION_LIFETIME=timedelta(days=3650),
         )
     )
