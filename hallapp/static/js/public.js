@@ -227,22 +227,8 @@
     });
   }
 
-  // ---- Kiosk set-up: staff open /kiosk/<hall>#token=...(&seniors=1). The fragment never
-  // reaches a server or its logs; it leaves the address bar at once and is posted once. ----
-  function setUpKioskFromFragment() {
-    const form = document.getElementById("kiosk-setup-form");
-    if (!form || !window.location.hash.startsWith("#token=")) return;
-    const params = new URLSearchParams(window.location.hash.slice(1));
-    window.history.replaceState(null, "", window.location.pathname);
-    form.querySelector("[name='token']").value = params.get("token") || "";
-    const seniors = form.querySelector("[name='seniors']");
-    if (seniors) seniors.checked = params.get("seniors") === "1";
-    form.submit();
-  }
-
   window.hallAnnouncer = Announcer;
   document.addEventListener("DOMContentLoaded", () => {
-    setUpKioskFromFragment();
     setUpBoard();
     setUpIdleReset();
     setUpPrint();
