@@ -86,10 +86,9 @@ def value_problem(value: str) -> str | None:
 
 
 def is_clean_name(value: str) -> bool:
-    """Usernames and codes: printable, no spaces at the ends, no format characters."""
-    if not value or value != value.strip():
-        return False
-    return all(unicodedata.category(char)[0] not in "CZ" or char == " " for char in value)
+    """Usernames: letters, digits and punctuation only; no space, control, format (such as
+    right-to-left marks) or unassigned characters."""
+    return bool(value) and all(unicodedata.category(char)[0] not in "CZ" for char in value)
 
 
 def bounded_int(value, *, minimum: int = 0, maximum: int = ID_MAX) -> int | None:
