@@ -24,7 +24,8 @@ run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
-		--no-control-socket --access-logfile - wsgi:app
+		--no-control-socket --access-logfile - \
+		--access-logformat '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"' wsgi:app
 
 test: $(VENV)/.dev translations node_modules/.installed test-tools services
 	$(BIN)/ruff check hallapp tests bench

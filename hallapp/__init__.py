@@ -1,13 +1,14 @@
 """The hall application factory."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from hallapp import access, errors, i18n, labels, navigation
+from hallapp import access, errors, i18n, labels, logs, navigation, validation
 from hallapp.config import Config, environment_overrides
 from hallapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from hallapp.sqlite import configure_sqlite
@@ -19,8 +20,10 @@ def create_app(config: type | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
     register_extensions(app)
+    validation.register_converters(app)
     register_blueprints(app)
     register_request_hooks(app)
+    logs.register(app)
     register_templates(app)
     errors.register(app)
     from hallapp import cli
@@ -40,6 +43,10 @@ def load_config(app: Flask, config: type | dict | None) -> None:
         app.config.from_mapping(config)
     elif config is not None:
         app.config.from_object(config)
+    lifetime = app.config["KIOSK_SESSION_LIFETIME"]
+    if not isinstance(lifetime, timedelta):  # HALL_KIOSK_SESSION_LIFETIME=43200 (seconds)
+        lifetime = app.config["KIOSK_SESSION_LIFETIME"] = timedelta(seconds=int(lifetime))
+    app.config["PERMANENT_SESSION_LIFETIME"] = lifetime
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'hall.sqlite'}"
@@ -87,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    validation.register(app)
     app.before_request(access.enforce_access)
 
     @app.after_request
@@ -104,6 +112,8 @@ def register_request_hooks(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         headers.add("Vary", "HX-Request")
+        if app.config["SESSION_COOKIE_SECURE"]:
+            headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
         if request.endpoint and request.endpoint != "static":
             headers.setdefault("Cache-Control", "no-store")
         return response

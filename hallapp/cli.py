@@ -89,7 +89,11 @@ device_token_group = AppGroup("device-token", help="Tokens for caller pads, disp
 @click.option("--counter", "counter_number", type=int, help="Counter number (counter kind).")
 @click.option("--hall", "hall_code", default=demo.DEMO_HALL, show_default=True)
 @click.option("--label", default="", help="Where the device is, e.g. 'kiosk by the door'.")
-@click.option("--expires-days", type=int, help="Stop working after this many days.")
+@click.option(
+    "--expires-days",
+    type=click.IntRange(min=1, max=3650),
+    help="Stop working after this many days (1 or more; leave out for no expiry).",
+)
 def create_device_token(kind, counter_number, hall_code, label, expires_days):
     """Make a bearer token for a device; the token is the last line printed."""
     now = utcnow()
@@ -101,7 +105,7 @@ def create_device_token(kind, counter_number, hall_code, label, expires_days):
             now=now,
             counter_number=counter_number,
             label=label,
-            expires_at=now + timedelta(days=expires_days) if expires_days else None,
+            expires_at=now + timedelta(days=expires_days) if expires_days is not None else None,
         )
     except HallError as error:
         db.session.rollback()

@@ -1,6 +1,7 @@
 """Settings. Defaults here, secrets in instance/config.py, overrides from the environment."""
 
 import os
+from datetime import timedelta
 
 
 class Config:
@@ -18,11 +19,14 @@ class Config:
     SESSION_COOKIE_SECURE = (
         False  # the hall's intranet often serves plain http; set True behind TLS
     )
+    # Sent with Strict-Transport-Security whenever SESSION_COOKIE_SECURE is on.
+    HSTS_MAX_AGE = 365 * 24 * 3600
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Counter screens stay open all day: the CSRF token lives as long as the session.
     WTF_CSRF_TIME_LIMIT = None
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    # Every upload (staff lists, booking exports) and form: beyond this the answer is 413.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -56,6 +60,9 @@ class Config:
     KIOSK_LIMIT_PER_KIOSK = "12 per minute"
     KIOSK_LIMIT_PER_ADDRESS = "30 per minute"
     KIOSK_SETUP_LIMIT = "10 per 5 minutes"
+    # A kiosk's session (the only permanent session) lasts a working day; staff open it
+    # again each morning. Also the lifetime of the permanent-session cookie.
+    KIOSK_SESSION_LIFETIME = timedelta(hours=12)
     # The address phones reach the tracking page at, for the QR code; None: this request's host.
     PUBLIC_BASE_URL: str | None = None
     # Text messages: a class path taking the app config, or None for the log-file gateway.

@@ -14,6 +14,7 @@ TITLES = {
     404: lambda: _("Page not found"),
     405: lambda: _("This action is not available here"),
     413: lambda: _("The upload is too large"),
+    422: lambda: _("Some values could not be accepted"),
     429: lambda: _("Too many attempts"),
     500: lambda: _("Something went wrong on our side"),
 }
@@ -24,6 +25,7 @@ EXPLANATIONS = {
     404: lambda: _("The address may be mistyped, or the page has moved."),
     405: lambda: _("Please use the buttons on the page."),
     413: lambda: _("Please choose a smaller file."),
+    422: lambda: _("Please go back, correct the form and try again."),
     429: lambda: _("Please wait a few minutes before trying again."),
     500: lambda: _("The problem has been logged. Please try again in a moment."),
 }
@@ -48,7 +50,7 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
-        return render_error(error.code)
+        return render_error(error.code, getattr(error, "explanation", None))
 
     @app.errorhandler(500)
     def server_error(error):

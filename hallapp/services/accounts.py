@@ -2,6 +2,8 @@
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -18,10 +20,31 @@ from hallapp.services.errors import (
     WeakPassword,
     WrongPassword,
 )
+from hallapp.validation import bounded_int, is_clean_name
 
 MIN_PASSWORD_LENGTH = 10
 # Checked against when the username is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
+    )
+
+
+def is_common_password(password: str) -> bool:
+    """On the bundled list, or one character (or a run like 1234567890) over and over."""
+    lowered = password.lower()
+    if lowered in _common_passwords() or len(set(lowered)) <= 2:
+        return True
+    steps = {ord(b) - ord(a) for a, b in zip(lowered, lowered[1:], strict=False)}
+    return steps in ({1}, {-1})
 
 
 def hash_password(password: str) -> str:
@@ -37,6 +60,8 @@ def check_password_policy(password: str, username: str = "") -> None:
         )
     if username and password.lower() == username.lower():
         raise WeakPassword(_l("The password must not be the username."))
+    if is_common_password(password):
+        raise WeakPassword(_l("This password is on the list of common passwords. Choose another."))
 
 
 def find_by_username(username: str) -> Staff | None:
@@ -69,6 +94,12 @@ def authenticate(
 
 
 def record_logout(staff: Staff, *, address: str | None = None) -> None:
+    """Signing out ends the session on the server: a copied cookie no longer opens anything.
+
+    The session epoch is the one the password change bumps, so every session of this
+    person ends, on any desk: staff sign out when they leave their post.
+    """
+    staff.session_epoch += 1
     audit.record("auth.logout", actor=staff, target=f"staff:{staff.id}", address=address)
     db.session.commit()
 
@@ -108,6 +139,11 @@ def create_staff(
     username = username.strip()
     if not username:
         raise InvalidValue(_l("A username is required."), field="username")
+    if not is_clean_name(username) or len(username) > 64:
+        raise InvalidValue(
+            _l("A username is letters, digits and punctuation, without spaces."),
+            field="username",
+        )
     if find_by_username(username):
         raise Duplicate(_l("The username %(name)s is taken.", name=username), field="username")
     role_list = clean_roles(roles)
@@ -187,11 +223,11 @@ def set_preferences(
 
 def load_for_session(session_id: str) -> Staff | None:
     """Flask-Login's loader: "id.epoch", so a changed password ends older sessions."""
-    staff_id, _, epoch = session_id.partition(".")
-    if not staff_id.isdigit() or not epoch.isdigit():
+    staff_id, _, epoch = (bounded_int(part) for part in session_id.partition("."))
+    if staff_id is None or epoch is None:
         return None
-    staff = db.session.get(Staff, int(staff_id))
-    if staff is None or staff.session_epoch != int(epoch) or not staff.active:
+    staff = db.session.get(Staff, staff_id)
+    if staff is None or staff.session_epoch != epoch or not staff.active:
         return None
     return staff
 

@@ -311,12 +311,18 @@ def _parse_header(row: list[str]) -> list[str] | None:
     return names
 
 
+MAX_CELL_CHARS = 500
+
+
 def import_bookings(hall: Hall, data: bytes, *, actor: Staff | None, now: datetime) -> ImportResult:
     """All rows or none: any bad row is reported with its line number and nothing is saved."""
     text = decode_upload(data)
     reader = csv.reader(io.StringIO(text))
     result = ImportResult()
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error:
+        header = None
     names = _parse_header(header or [])
     if names is None:
         expected = ", ".join(HEADER)
@@ -327,9 +333,22 @@ def import_bookings(hall: Hall, data: bytes, *, actor: Staff | None, now: dateti
     services = {s.code: s for s in hall.services}
     tz = _tz(hall)
     seen_codes: set[str] = set()
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error:  # a field beyond the csv module's 128 KiB, a NUL byte
+            result.errors.append((reader.line_num, str(_l("This line could not be read."))))
+            break
         line = reader.line_num
         if not any(cell.strip() for cell in row):
+            continue
+        if any(len(cell) > MAX_CELL_CHARS for cell in row):
+            result.errors.append(
+                (line, str(_l("A cell holds more than %(n)d characters.", n=MAX_CELL_CHARS)))
+            )
             continue
         if len(row) != len(names):
             result.errors.append(

@@ -37,6 +37,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hallapp import spreadsheets
 from hallapp.extensions import db
 from hallapp.i18n import service_day
 from hallapp.models import (
@@ -71,6 +72,8 @@ from hallapp.services.identity import (
 )
 
 MAX_IMPORT_ROWS = 2000
+MAX_IMPORT_COLUMNS = 30
+MAX_IMPORT_CELL_CHARS = 500
 IMPORT_COLUMNS = ("name", "document_type", "document_number", "role", "phone")
 REQUIRED_IMPORT_COLUMNS = ("name", "document_type", "document_number")
 
@@ -563,6 +566,27 @@ def _too_many(count: int) -> ImportRejected:
     )
 
 
+def _bounded_rows(rows) -> list[list[str]]:
+    """Rows as stripped text, stopping as soon as there are more than the import allows."""
+    kept: list[list[str]] = []
+    for row in rows:
+        cells = ["" if cell is None else str(cell).strip() for cell in row]
+        if any(len(cell) > MAX_IMPORT_CELL_CHARS for cell in cells):
+            raise ImportRejected(
+                _l("A cell holds more than %(n)d characters.", n=MAX_IMPORT_CELL_CHARS)
+            )
+        if any(cells):
+            kept.append(cells)
+        if len(kept) - 1 > MAX_IMPORT_ROWS:  # the header is not a person
+            raise ImportRejected(
+                _l(
+                    "The file has more than %(limit)s rows; split the list into smaller files.",
+                    limit=f"{MAX_IMPORT_ROWS:,}",
+                )
+            )
+    return kept
+
+
 def _read_rows(filename: str, data: bytes) -> list[list[str]]:
     """All rows of the first sheet (xlsx) or of a CSV file, as text, the header first."""
     name = (filename or "").lower()
@@ -577,7 +601,10 @@ def _read_rows(filename: str, data: bytes) -> list[list[str]]:
                 continue
         else:
             raise ImportRejected(_l("The CSV file is not in UTF-8 or GB18030 text."))
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        try:
+            return _bounded_rows(csv.reader(io.StringIO(text)))
+        except csv.Error as error:  # e.g. a field beyond the csv module's 128 KiB
+            raise ImportRejected(_l("The CSV file could not be read.")) from error
     if name.endswith(".xlsx"):
         from openpyxl import load_workbook
 
@@ -590,10 +617,10 @@ def _read_rows(filename: str, data: bytes) -> list[list[str]]:
             # The sheet's recorded size refuses a huge file before reading any of it.
             if sheet.max_row and sheet.max_row - 1 > MAX_IMPORT_ROWS:
                 raise _too_many(sheet.max_row - 1)
-            return [
-                ["" if cell is None else str(cell).strip() for cell in row]
-                for row in sheet.iter_rows(values_only=True)
-            ]
+            # Read-only mode streams the sheet; rows are counted as they come, since the
+            # recorded size above is whatever the file claims (and would cut rows off).
+            sheet.reset_dimensions()
+            return _bounded_rows(sheet.iter_rows(values_only=True, max_col=MAX_IMPORT_COLUMNS))
         finally:
             workbook.close()
     raise ImportRejected(_l("Upload an Excel workbook (.xlsx) or a CSV file."))
@@ -1250,14 +1277,10 @@ def _range_line(result: Figures) -> str:
 
 
 def figures_csv(result: Figures) -> str:
-    """CSV with a byte-order mark so Excel on Chinese Windows opens it in UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_range_line(result)])
-    writer.writerows(figure_table(result))
-    writer.writerow([])
-    writer.writerow([counting_rule()])
-    return "\ufeff" + out.getvalue()
+    """The figures' CSV; spreadsheets.csv_text neutralises any cell that looks like a formula."""
+    return spreadsheets.csv_text(
+        [[_range_line(result)], *figure_table(result), [], [counting_rule()]]
+    )
 
 
 def figures_xlsx(result: Figures) -> bytes:
@@ -1268,15 +1291,15 @@ def figures_xlsx(result: Figures) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Figures"
-    sheet.append([_range_line(result)])
+    spreadsheets.append_row(sheet, [_range_line(result)])
     sheet["A1"].font = Font(bold=True)
     for index, row in enumerate(figure_table(result)):
-        sheet.append(row)
+        spreadsheets.append_row(sheet, row)
         if index == 0:
             for cell in sheet[sheet.max_row]:
                 cell.font = Font(bold=True)
     sheet.append([])
-    sheet.append([counting_rule()])
+    spreadsheets.append_row(sheet, [counting_rule()])
     for column, width in zip("ABCDE", (22, 28, 12, 12, 12), strict=True):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()

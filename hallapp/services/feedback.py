@@ -38,6 +38,7 @@ from hallapp.models import (
 from hallapp.services import audit
 from hallapp.services.calendar import working_day_deadline
 from hallapp.services.errors import HallError, InvalidValue, NotFound
+from hallapp.validation import bounded_int
 
 # No 0/O, 1/I/L: a code read aloud on the hotline or copied from a slip stays unambiguous.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -510,8 +511,8 @@ def inbox(hall: Hall, filters: InboxFilter, *, me: Staff, now: datetime) -> list
         query = query.where(Suggestion.owner_id == me.id)
     elif filters.owner == "none":
         query = query.where(Suggestion.owner_id.is_(None))
-    elif filters.owner.isdigit():
-        query = query.where(Suggestion.owner_id == int(filters.owner))
+    elif (owner_id := bounded_int(filters.owner)) is not None:
+        query = query.where(Suggestion.owner_id == owner_id)
     query = (
         query.options(selectinload(Suggestion.owner))
         .order_by((Suggestion.urgency == "urgent").desc(), Suggestion.due_at, Suggestion.id)

@@ -261,6 +261,14 @@ def issue_ticket(
         _refuse(InvalidValue(_l("Unknown ticket source."), field="source"))
     if priority_class not in PRIORITY_CLASSES:
         _refuse(InvalidValue(_l("Unknown priority class."), field="priority_class"))
+    if priority_class == "appointment" and source != "appointment":
+        # Only checking in a booking earns the appointment's place; a kiosk may not claim it.
+        _refuse(
+            InvalidValue(
+                _l("Only an appointment check-in gives appointment priority."),
+                field="priority_class",
+            )
+        )
     service = db.session.scalar(
         select(Service)
         .where(Service.hall_id == hall.id, Service.code == service_code)

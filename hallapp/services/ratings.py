@@ -228,3 +228,26 @@ def decide_appeal(
     )
     db.session.commit()
     return rating
+
+
+def tablet_device(hall: Hall, counter_number: int, token: str, *, now: datetime):
+    """The counter device token that opens the rating tablet beside this counter, or None."""
+    from hallapp.services import devices
+
+    if not token or len(token) > 200:
+        return None
+    try:
+        device = devices.authenticate(token.strip(), now=now)
+    except devices.InvalidToken:
+        return None
+    return device if tablet_device_is_valid(device, hall, counter_number, now=now) else None
+
+
+def tablet_device_is_valid(device, hall: Hall, counter_number: int, *, now: datetime) -> bool:
+    """Only a counter's own device may show the rating of the visit just finished there."""
+    if device is None or device.kind != "counter" or device.hall_id != hall.id:
+        return False
+    if device.revoked_at is not None or (device.expires_at and device.expires_at <= now):
+        return False
+    counter = db.session.get(Counter, device.counter_id) if device.counter_id else None
+    return counter is not None and counter.number == counter_number

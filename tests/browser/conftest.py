@@ -71,8 +71,8 @@ def live_server(app, database_url):
             WTF_CSRF_ENABLED=True,
             SQLITE_IMMEDIATE_TRANSACTIONS=True,
             # Chromium expires cookies by the machine's real clock, the server dates them by
-            # the test's: a long lifetime keeps a kiosk's session whatever the gap.
-            PERMANENT_SESSION_LIFETIME=timedelta(days=3650),
+            # the test's: a long kiosk session (the permanent-session lifetime) holds anyway.
+            KIOSK_SESSION_LIFETIME=timedelta(days=3650),
         )
     )
     server = make_server("127.0.0.1", 0, served, threaded=True)

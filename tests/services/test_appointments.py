@@ -179,3 +179,11 @@ def test_a_csv_in_another_encoding_is_refused_plainly(hall):
     with pytest.raises(InvalidValue) as error:
         appointments.import_bookings(hall, b"\xff\xfe\x00\x81\x30", actor=None, now=NOW)
     assert "UTF-8" in str(error.value.message)
+
+
+def test_a_booking_csv_with_a_field_over_128_kib_reports_the_line(hall):
+    make_slots(hall, capacity=5)
+    rows = ["W001,A,2026-11-27,09:30,张三,,", "W002,A,2026-11-27,09:30," + "x" * 200_000 + ",,"]
+    result = appointments.import_bookings(hall, csv_bytes(rows), actor=None, now=NOW)
+    assert result.imported == 0
+    assert [line for line, _message in result.errors] == [3]

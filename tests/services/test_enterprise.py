@@ -529,3 +529,46 @@ def test_an_excel_staff_list_of_ten_thousand_rows_is_refused_from_its_size(hall,
             )
         assert "10,000 rows" in str(error.value)
     assert db.session.scalar(select(func.count()).select_from(EnterpriseMember)) == 0
+
+
+def _lying_about_its_size(data: bytes) -> bytes:
+    """The same workbook, its sheet claiming to span two rows whatever it holds."""
+    import re
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                content = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:C2"', content)
+            target.writestr(item, content)
+    return out.getvalue()
+
+
+def test_an_excel_list_lying_about_its_size_is_counted_while_streaming(hall, clerk):
+    enterprise = make_enterprise(hall, "12345678")
+    rows = [["name", "document_type", "document_number"]] + [
+        [f"p{i}", "hk_macau_permit", f"C{i:08d}"] for i in range(rooms.MAX_IMPORT_ROWS + 500)
+    ]
+    data = _lying_about_its_size(_xlsx(rows))
+    assert load_workbook(io.BytesIO(data), read_only=True).worksheets[0].max_row == 2
+    with hall_request(hall):
+        with pytest.raises(rooms.ImportRejected) as error:
+            rooms.preview_staff_import(
+                enterprise, filename="big.xlsx", data=data, actor=clerk, now=NOW
+            )
+        assert "more than 2,000 rows" in str(error.value)
+
+
+@pytest.mark.parametrize("size", [1_000, 200 * 1024])
+def test_a_csv_field_too_long_is_refused_with_a_message(hall, clerk, size):
+    enterprise = make_enterprise(hall, "12345678")
+    data = f"name,document_type,document_number\n{'x' * size},hk_id,A123456(3)\n".encode()
+    with hall_request(hall):
+        with pytest.raises(rooms.ImportRejected) as error:
+            rooms.preview_staff_import(
+                enterprise, filename="staff.csv", data=data, actor=clerk, now=NOW
+            )
+        assert "characters" in str(error.value) or "could not be read" in str(error.value)

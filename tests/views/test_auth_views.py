@@ -92,6 +92,18 @@ def test_logout_ends_the_session(login_as):
     assert client.get("/").status_code == 302
 
 
+def test_a_cookie_copied_before_logout_no_longer_opens_the_desk(app, login_as):
+    client = login_as("guide")
+    assert client.get("/desk/").status_code == 200
+    copied = client.get_cookie("session", domain="hall.test").value
+    assert client.post("/auth/logout").status_code == 303
+    thief = app.test_client()
+    thief.set_cookie("session", copied, domain="hall.test")
+    response = thief.get("/desk/")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
 def test_change_own_password(login_as, db):
     client = login_as("guide")
     wrong = client.post(

@@ -325,3 +325,15 @@ def test_only_the_clerk_who_took_the_counter_calls_from_it(clerk, login_as, hall
     response = _hx(colleague, "/enterprise/counters/10/call?lang=en")
     assert response.status_code == 409
     assert "Take this counter first" in response.get_data(as_text=True)
+
+
+def test_an_upload_over_the_size_cap_gets_a_clear_413_page(clerk, hall):
+    enterprise = make_enterprise(hall, "12345678")
+    response = clerk.post(
+        f"/enterprise/enterprises/{enterprise.id}/import",
+        data={"file": (io.BytesIO(b"x" * (5 * 1024 * 1024)), "staff.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert "上传的文件过大" in response.get_data(as_text=True)
+    assert _count(EnterpriseMember) == 0

@@ -10,6 +10,7 @@ from hallapp.models.notifications import OutboxMessage
 from hallapp.models.queue import Ticket, Visit
 from hallapp.services import live, notifications, queue
 from tests.builders import make_service
+from tests.clock import beijing
 from tests.public_builders import (
     KIOSK_TOKEN,
     call,
@@ -35,7 +36,7 @@ def open_hall(hall):
 def kiosk(client, open_hall):
     """A browser whose kiosk session was opened with the hall's kiosk token."""
     make_kiosk_token(open_hall)
-    response = client.get(f"/kiosk/{open_hall.code}?token={KIOSK_TOKEN}")
+    response = client.post(f"/kiosk/{open_hall.code}/setup", data={"token": KIOSK_TOKEN})
     assert response.status_code == 303
     return client
 
@@ -159,7 +160,7 @@ def test_bad_addresses_get_a_friendly_page_in_the_visitors_language(
 def test_kiosk_without_a_token_is_not_set_up_and_issues_nothing(client, open_hall, db):
     page = client.get("/kiosk/demo?lang=en")
     posted = client.post("/kiosk/demo/tickets?lang=en", data={"service": "A"})
-    wrong = client.get("/kiosk/demo?token=guessed&lang=en")
+    wrong = client.post("/kiosk/demo/setup?lang=en", data={"token": "guessed"})
 
     assert page.status_code == 401 and "This kiosk is not set up" in page.get_data(as_text=True)
     assert posted.status_code == 401
@@ -179,6 +180,25 @@ def test_kiosk_token_opens_a_session_bound_to_its_hall(kiosk, open_hall):
     assert 'id="kiosk-service-A"' in html and "普通护照" in html and "Passport" in html
     assert KIOSK_TOKEN not in html
     assert elsewhere.status_code == 401
+
+
+def test_a_token_in_the_query_string_opens_nothing(client, open_hall):
+    """The token would sit in every access log: only the form (or #token=, via JS) opens."""
+    make_kiosk_token(open_hall)
+    response = client.get(f"/kiosk/demo?token={KIOSK_TOKEN}")
+    assert response.status_code == 401
+    assert client.get("/kiosk/demo").status_code == 401
+    assert 'id="kiosk-setup-form"' in response.get_data(as_text=True)
+
+
+def test_a_kiosk_session_lasts_a_working_day(client, open_hall, clock):
+    make_kiosk_token(open_hall)
+    clock.move_to(beijing(2026, 12, 1, 8, 0), tick=False)
+    client.post("/kiosk/demo/setup", data={"token": KIOSK_TOKEN})
+    clock.move_to(beijing(2026, 12, 1, 19, 30), tick=False)
+    assert client.get("/kiosk/demo").status_code == 200
+    clock.move_to(beijing(2026, 12, 2, 8, 30), tick=False)
+    assert client.get("/kiosk/demo").status_code == 401
 
 
 def test_staff_can_set_up_a_kiosk_for_seniors_by_typing_the_token(client, open_hall):
@@ -300,7 +320,7 @@ def test_no_public_page_shows_a_phone_number_or_a_name(client, open_hall, login_
     queue.sign_in_to_counter(open_counter(open_hall, 1), clerk, now=utcnow())
     call(open_hall, 1, now=utcnow())
     make_kiosk_token(open_hall)
-    client.get(f"/kiosk/demo?token={KIOSK_TOKEN}")
+    client.post("/kiosk/demo/setup", data={"token": KIOSK_TOKEN})
 
     for path in (
         "/display/demo",

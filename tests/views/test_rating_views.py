@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from hallapp.models import Suggestion, VisitRating, utcnow
-from hallapp.services import queue, ratings
+from hallapp.services import devices, queue, ratings
 from tests.builders import make_staff
 from tests.feedback_builders import MONDAY_10AM, finished_ticket
 
@@ -77,7 +77,14 @@ def test_an_unknown_ticket_says_so(client, hall):
     assert "We could not find this ticket." in response.text
 
 
+def _open_tablet(client, hall, number: int = 1) -> None:
+    _row, raw = devices.create_device_token(hall, "counter", counter_number=number, now=utcnow())
+    response = client.post(f"/rate/counter/demo/{number}/setup", data={"token": raw})
+    assert response.status_code == 303
+
+
 def test_the_counter_tablet_waits_then_offers_the_rating(client, db, hall, officer):
+    _open_tablet(client, hall)
     idle = client.get("/rate/counter/demo/1?lang=en")
     assert idle.status_code == 200
     assert 'hx-trigger="every 5s"' in idle.text
@@ -87,6 +94,34 @@ def test_the_counter_tablet_waits_then_offers_the_rating(client, db, hall, offic
     assert 'id="feedback-rating-form"' in offered.text
     assert 'value="tablet"' in offered.text
     assert client.get("/rate/counter/demo/99").status_code == 404
+
+
+def test_a_passer_by_cannot_get_the_visit_just_finished_from_the_tablet(client, db, hall, officer):
+    ticket = finished_ticket(hall, officer, now=utcnow() - timedelta(minutes=6))
+    page = client.get("/rate/counter/demo/1?lang=en")
+    polled = client.get("/rate/counter/demo/1", headers={"HX-Request": "true"})
+    assert page.status_code == 401 and "not set up" in page.text
+    assert ticket.public_id not in page.text + polled.text
+    assert polled.status_code == 286
+
+
+def test_another_counters_token_or_a_display_token_does_not_open_the_tablet(client, hall):
+    _row, other = devices.create_device_token(hall, "counter", counter_number=2, now=utcnow())
+    _row, display = devices.create_device_token(hall, "display", now=utcnow())
+    for raw in (other, display, "hall_guess"):
+        response = client.post("/rate/counter/demo/1/setup", data={"token": raw})
+        assert response.status_code == 422
+    assert client.get("/rate/counter/demo/1").status_code == 401
+
+
+def test_a_rating_claiming_the_tablet_without_its_session_counts_as_the_tracking_link(
+    client, db, hall, officer
+):
+    ticket = finished_ticket(hall, officer, now=utcnow() - timedelta(minutes=6))
+    response = client.post(f"/rate/{ticket.public_id}", data={"level": "5", "source": "tablet"})
+    assert response.status_code == 200
+    db.session.rollback()
+    assert db.session.scalar(select(VisitRating)).source == "tracking"
 
 
 def test_an_officer_appeals_and_a_supervisor_decides_through_the_pages(db, hall, login_as):

@@ -20,6 +20,7 @@ from hallapp.i18n import localized
 from hallapp.models import Counter, Service, Ticket, utcnow
 from hallapp.services import devices, live, queue
 from hallapp.services.errors import HallError, InvalidValue, NotFound
+from hallapp.validation import bounded_int
 
 # Domain errors -> (HTTP status, stable code). Subclasses are looked up before their parents.
 ERRORS: list[tuple[type[HallError], int, str]] = [
@@ -298,7 +299,7 @@ def set_counter_state():
 def get_display():
     hall_id = g.device.hall_id
     version = live.current_version(hall_id)
-    since = request.args.get("since", type=int)
+    since = bounded_int(request.args.get("since"))
     if since is not None and since == version:
         return "", 204
     return jsonify(queue.display_board(g.device.hall, now=utcnow()) | {"version": version})

@@ -21,6 +21,7 @@ from hallapp.blueprints.enterprise.labels import (
     PLACE_LABELS,
 )
 from hallapp.forms import choices
+from hallapp.validation import coerce_id
 
 
 class CheckboxList(SelectMultipleField):
@@ -29,7 +30,7 @@ class CheckboxList(SelectMultipleField):
 
 
 def _optional_int(value):
-    return int(value) if value not in (None, "", "None") else None
+    return coerce_id(value) if value not in (None, "", "None") else None
 
 
 class EnterpriseForm(FlaskForm):
@@ -82,12 +83,12 @@ class ImportForm(FlaskForm):
 class AppointmentForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired(_l("Enter a date."))])
     time = TimeField(_l("Time"), validators=[DataRequired(_l("Enter a time."))])
-    member_ids = CheckboxList(_l("People expected"), coerce=int, validate_choice=False)
+    member_ids = CheckboxList(_l("People expected"), coerce=coerce_id, validate_choice=False)
     note = StringField(_l("Note"), validators=[Length(max=300)])
 
 
 class ServiceForm(FlaskForm):
-    member_ids = CheckboxList(_l("People served"), coerce=int, validate_choice=False)
+    member_ids = CheckboxList(_l("People served"), coerce=coerce_id, validate_choice=False)
     mode = SelectField(_l("How they came"), choices=choices(MODE_LABELS.items()))
     counter_id = SelectField(_l("Counter"), coerce=_optional_int, validate_choice=False)
     outcome = SelectField(_l("Outcome"), choices=choices(OUTCOME_LABELS.items()))

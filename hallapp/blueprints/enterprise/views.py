@@ -26,6 +26,7 @@ from hallapp.models import Counter, EnterpriseAppointment, EnterpriseMember, utc
 from hallapp.services import enterprise as rooms
 from hallapp.services import live, queue
 from hallapp.services.errors import HallError, NotFound
+from hallapp.validation import bounded_int
 
 room_staff = role_required("enterprise", "supervisor")
 
@@ -588,7 +589,7 @@ def console(number):
 def console_queue(number):
     """The waiting list beside the console; 204 while nothing in the hall has changed."""
     counter = _room_counter(number)
-    since = request.args.get("since", type=int)
+    since = bounded_int(request.args.get("since"))
     if since is not None and since == live.current_version(counter.hall_id):
         return "", 204
     context = _console_context(counter)
@@ -660,7 +661,9 @@ def console_no_show(number):
 @role_required("enterprise")
 def console_link(number):
     def link(counter):
-        enterprise = rooms.get_enterprise(_hall(), request.form.get("enterprise_id", type=int) or 0)
+        enterprise = rooms.get_enterprise(
+            _hall(), bounded_int(request.form.get("enterprise_id")) or 0
+        )
         rooms.link_ticket(_current_or_refuse(counter), enterprise, actor=current_user)
 
     return _queue_step(number, link)

@@ -247,3 +247,7 @@ class DecisionForm(FlaskForm):
         _l("Reason for the decision"),
         validators=[DataRequired(_l("Write down the reason for the decision.")), Length(max=2000)],
     )
+
+
+class TabletSetupForm(FlaskForm):
+    token = StringField(_l("Counter device token"), validators=[DataRequired(), Length(max=200)])

@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -35,6 +36,7 @@ from hallapp.blueprints.feedback.forms import (
     ReplyForm,
     StaffSuggestionForm,
     SuggestionForm,
+    TabletSetupForm,
     TemplateForm,
     TextForm,
     TrackForm,
@@ -46,9 +48,10 @@ from hallapp.extensions import db, limiter
 from hallapp.forms import attach_error, choices
 from hallapp.htmx import is_partial, redirect_after_post, render_page
 from hallapp.i18n import service_day
-from hallapp.models import ReplyTemplate, Staff, utcnow
+from hallapp.models import DeviceToken, ReplyTemplate, Staff, utcnow
 from hallapp.services import calendar, feedback, halls, queue, ratings
 from hallapp.services.errors import HallError, NotFound
+from hallapp.validation import bounded_int
 
 supervisor_only = role_required("supervisor")
 
@@ -726,7 +729,7 @@ def rate(public_id):
             reasons=form.reasons.data,
             comment=form.comment.data,
             contact_phone=form.contact_phone.data,
-            source="tablet" if form.source.data == "tablet" else "tracking",
+            source="tablet" if _on_its_counters_tablet(ticket) else "tracking",
             now=utcnow(),
         )
     except (ratings.AlreadyRated, ratings.NotYetRateable) as error:
@@ -739,15 +742,49 @@ def rate(public_id):
     return _rating_panel(ticket, rating=rating)
 
 
+def _tablet_device(hall, number):
+    """This browser's tablet session, if staff opened it with this counter's device token."""
+    opened = session.get("tablet")
+    if not opened or opened.get("hall") != hall.code or opened.get("counter") != number:
+        return None
+    device = db.session.get(DeviceToken, bounded_int(opened.get("device")) or 0)
+    if not ratings.tablet_device_is_valid(device, hall, number, now=utcnow()):
+        session.pop("tablet", None)
+        return None
+    return device
+
+
+def _on_its_counters_tablet(ticket) -> bool:
+    counter = ticket.counter
+    return counter is not None and _tablet_device(ticket.hall, counter.number) is not None
+
+
+def _tablet_not_set_up(hall, number, form=None, message=None, status=401):
+    return render_template(
+        "feedback/tablet_setup.html",
+        hall=hall,
+        number=number,
+        form=form or TabletSetupForm(formdata=None),
+        message=message,
+    ), status
+
+
 @bp.get("/rate/counter/<hall_code>/<int:number>", endpoint="rate_tablet")
 @public
 def rate_tablet(hall_code, number):
-    """The tablet beside a counter: offers the rating of the visit just finished there."""
+    """The tablet beside a counter: offers the rating of the visit just finished there.
+
+    Only a tablet opened with that counter's device token shows it (its form holds the
+    ticket's id, which is the citizen's own key to the rating)."""
     hall = _hall(hall_code)
     try:
         ticket = ratings.ticket_for_tablet(hall, number, now=utcnow())
     except NotFound:
         abort(404)
+    if _tablet_device(hall, number) is None:
+        if is_partial():
+            return "", 286  # htmx stops polling; a reload shows the set-up page
+        return _tablet_not_set_up(hall, number)
     form = RatingForm(formdata=None, source="tablet") if ticket else None
     return render_page(
         "feedback/tablet.html",
@@ -761,6 +798,24 @@ def rate_tablet(hall_code, number):
         error=None,
         tablet_counter=ticket.counter if ticket else None,
     )
+
+
+@bp.post("/rate/counter/<hall_code>/<int:number>/setup", endpoint="tablet_setup")
+@public
+@limiter.limit(lambda: current_app.config["KIOSK_SETUP_LIMIT"])
+def tablet_setup(hall_code, number):
+    """Staff open a counter's rating tablet with the counter's device token (or #token=)."""
+    hall = _hall(hall_code)
+    form = TabletSetupForm()
+    if not form.validate_on_submit():
+        return _tablet_not_set_up(hall, number, form, _("Enter the device token."), 422)
+    device = ratings.tablet_device(hall, number, form.token.data, now=utcnow())
+    if device is None:
+        message = _("This token is not the device token of this counter.")
+        return _tablet_not_set_up(hall, number, form, message, 422)
+    session["tablet"] = {"hall": hall.code, "counter": number, "device": device.id}
+    session.permanent = True  # for KIOSK_SESSION_LIFETIME, like a kiosk
+    return redirect(url_for("feedback.rate_tablet", hall_code=hall.code, number=number), 303)
 
 
 @bp.get("/ratings/mine", endpoint="my_ratings")

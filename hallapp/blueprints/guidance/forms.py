@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from hallapp.blueprints.guidance.labels import CASE_KIND_LABELS, EXPRESS_STATE_LABELS
 from hallapp.forms import choices
+from hallapp.validation import coerce_id
 
 
 class CsrfOnlyForm(FlaskForm):
@@ -33,7 +34,10 @@ class SlotsForm(FlaskForm):
     minutes = IntegerField(
         _l("Minutes per slot"),
         default=30,
-        validators=[DataRequired(_l("Enter a whole number of minutes."))],
+        validators=[
+            DataRequired(_l("Enter a whole number of minutes.")),
+            NumberRange(min=1, max=24 * 60, message=_l("Between 1 and 1440 minutes.")),
+        ],
     )
     capacity = IntegerField(
         _l("Citizens per slot"),
@@ -48,7 +52,7 @@ class SlotsForm(FlaskForm):
 class BookingForm(FlaskForm):
     slot = SelectField(
         _l("Time"),
-        coerce=int,
+        coerce=coerce_id,
         validate_choice=False,
         validators=[DataRequired(_l("Choose a time."))],
     )
@@ -75,7 +79,7 @@ class CheckInForm(FlaskForm):
 class CaseForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=choices(CASE_KIND_LABELS.items()))
     service = SelectField(_l("Service"), validate_choice=False)
-    owner = SelectField(_l("Owner"), coerce=int, validate_choice=False)
+    owner = SelectField(_l("Owner"), coerce=coerce_id, validate_choice=False)
     due_on = DateField(_l("Due date"), validators=[DataRequired(_l("Enter a date."))])
     summary = TextAreaField(_l("What the citizen needs"), validators=[Length(max=2000)])
     citizen_name = StringField(_l("Name"), validators=[Length(max=60)])

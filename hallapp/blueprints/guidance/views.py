@@ -33,6 +33,7 @@ from hallapp.i18n import HALL_TIMEZONE, localized
 from hallapp.models import Appointment, Hall, Service, Staff, StaffRole, utcnow
 from hallapp.services import appointments, guidance, halls, identity, live
 from hallapp.services.errors import HallError, NotFound
+from hallapp.validation import bounded_int
 
 desk_staff = role_required("guide", "supervisor")
 supervisors = role_required("supervisor")
@@ -658,7 +659,8 @@ def _chosen_codes() -> list[str]:
 
 
 def _ticked() -> set[int]:
-    return {int(v) for v in request.form.getlist("have") if v.isdigit()}
+    ticked = (bounded_int(v) for v in request.form.getlist("have"))
+    return {number for number in ticked if number is not None}
 
 
 def _needs() -> dict[str, bool]:

@@ -18,6 +18,7 @@ from hallapp.services import live, notifications, queue
 from hallapp.services import public as screens
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
+from hallapp.validation import bounded_int
 
 ROOMS = ("main", "enterprise")
 VOICES = ("yue", "en")
@@ -76,8 +77,7 @@ def _hall(code: str):
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return bounded_int(request.args.get(name))
 
 
 @bp.get("/display/<hall_code>")
@@ -119,6 +119,11 @@ def _kiosk_device(hall):
     opened = session.get("kiosk")
     if not opened or opened.get("hall") != hall.code:
         return None
+    lifetime = current_app.config["KIOSK_SESSION_LIFETIME"]
+    opened_at = bounded_int(opened.get("opened"), maximum=2**40)
+    if opened_at is None or utcnow().timestamp() - opened_at > lifetime.total_seconds():
+        session.pop("kiosk", None)  # staff open the kiosk again each working day
+        return None
     device = db.session.get(DeviceToken, opened.get("device"))
     if not screens.device_is_valid(device, hall, now=utcnow()):
         session.pop("kiosk", None)
@@ -127,8 +132,13 @@ def _kiosk_device(hall):
 
 
 def _open_kiosk(hall, device, seniors: bool) -> None:
-    session["kiosk"] = {"hall": hall.code, "device": device.id, "seniors": seniors}
-    session.permanent = True
+    session["kiosk"] = {
+        "hall": hall.code,
+        "device": device.id,
+        "seniors": seniors,
+        "opened": int(utcnow().timestamp()),
+    }
+    session.permanent = True  # the cookie lasts KIOSK_SESSION_LIFETIME (config.py)
 
 
 def _kiosk_page(hall, device, *, form=None, message=None, status=200):
@@ -160,18 +170,12 @@ def _not_set_up(hall, form=None, message=None, status=401):
 @bp.get("/kiosk/<hall_code>")
 @public
 def kiosk(hall_code):
-    """The touch screen's start page. `?token=` (once, by staff) opens a kiosk session."""
+    """The touch screen's start page. Staff open it with the token after `#token=`: the part
+    after # never leaves the browser, and public.js posts it to kiosk_setup and wipes it from
+    the address, so no server or proxy log ever holds it. A `?token=` is not accepted."""
     hall = _hall(hall_code)
     if hall is None:
         return _unknown_hall()
-    token = request.args.get("token")
-    if token:
-        device = screens.kiosk_device(hall, token, now=utcnow())
-        if device is None:
-            return _not_set_up(hall, message=_("This kiosk token is not valid for this hall."))
-        _open_kiosk(hall, device, seniors=request.args.get("seniors") == "1")
-        # Drop the token from the address bar and the history.
-        return redirect(url_for("public.kiosk", hall_code=hall.code), 303)
     device = _kiosk_device(hall)
     if device is None:
         return _not_set_up(hall)

@@ -17,6 +17,7 @@ from hallapp.htmx import is_partial
 from hallapp.models import Counter, Service, Ticket, utcnow
 from hallapp.services import live, queue
 from hallapp.services.errors import HallError
+from hallapp.validation import bounded_int
 
 counter_role = role_required("counter")
 
@@ -88,7 +89,7 @@ def counters():
 @counter_role
 def counter(number):
     counter = _counter(number)
-    since = request.args.get("since", type=int)
+    since = bounded_int(request.args.get("since"))
     if is_partial() and since is not None:
         # The waiting list polling: nothing changed in the hall, nothing to send.
         if live.current_version(counter.hall_id) == since:

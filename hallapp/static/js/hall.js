@@ -15,3 +15,17 @@ document.addEventListener("keydown", (event) => {
   const cancel = row.querySelector("button[hx-get]");
   if (cancel) cancel.click();
 });
+
+// Device set-up (kiosk, counter tablet): staff open the page with #token=...(&seniors=1).
+// The part after # never reaches a server or its logs; it leaves the address bar at once
+// and is posted once through the page's set-up form.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-token-from-fragment]");
+  if (!form || !window.location.hash.startsWith("#token=")) return;
+  const params = new URLSearchParams(window.location.hash.slice(1));
+  window.history.replaceState(null, "", window.location.pathname);
+  form.querySelector("[name='token']").value = params.get("token") || "";
+  const seniors = form.querySelector("[name='seniors']");
+  if (seniors) seniors.checked = params.get("seniors") === "1";
+  form.submit();
+});
