@@ -66,9 +66,17 @@ class Config:
     KIOSK_SETUP_LIMIT = "10 per 5 minutes"
     # The address phones reach the tracking page at, for the QR code; None: this request's host.
     PUBLIC_BASE_URL: str | None = None
-    # Text messages: a class path taking the app config, or None for the log-file gateway.
+    # Text messages: a class path taking the app config, or None for the log-file gateway,
+    # which demo machines only use (it texts nobody; the outbox says "written to the log").
     NOTIFY_GATEWAY: str | None = None
     NOTIFY_LOG_PATH: str | None = None  # None: instance/notifications.log
+    # An SMS provider (hallapp/services/sms.py): NOTIFY_GATEWAY =
+    # "hallapp.services.sms.HttpSmsGateway". Production must name a gateway.
+    SMS_API_URL: str | None = None
+    SMS_ACCESS_KEY: str | None = None
+    SMS_SIGN_NAME: str | None = None
+    SMS_TEMPLATES: dict = {}  # our template key -> the provider's template code
+    SMS_TIMEOUT = 5
     # Health and observation (hallapp/observe.py).
     LOG_JSON = False  # one JSON object per log line, each with the request id
     # /metrics answers these client addresses (after ProxyFix) or a bearer token.
