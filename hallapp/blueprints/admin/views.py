@@ -29,8 +29,8 @@ from hallapp.htmx import render_page
 from hallapp.i18n import HALL_TIMEZONE
 from hallapp.models import Counter, DeviceToken, Hall, OutboxMessage, Service, Staff, utcnow
 from hallapp.services import accounts, audit, devices, halls, notifications
-from hallapp.services.qr import qr_svg_data_uri
 from hallapp.services.errors import HallError, NotFound
+from hallapp.services.qr import qr_svg_data_uri
 
 admin_only = role_required("admin")
 
