@@ -11,7 +11,7 @@ HOST      ?= 127.0.0.1
 PORT      ?= 5000
 WORKERS   ?= 2
 
-.PHONY: run test lint format i18n translations services browser clean
+.PHONY: run test lint format i18n translations services browser nginx several-hosts clean
 
 run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
@@ -19,7 +19,7 @@ run: $(VENV)/.runtime translations
 	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
 		--no-control-socket --access-logfile - wsgi:app
 
-test: $(VENV)/.dev translations node_modules/.installed browser services
+test: $(VENV)/.dev translations node_modules/.installed browser nginx services
 	$(BIN)/ruff check hallapp tests bench
 	$(BIN)/ruff format --check hallapp tests bench
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -61,6 +61,14 @@ i18n: $(VENV)/.runtime
 # Debian's Chromium for the Playwright tests (no browser download from the internet).
 browser:
 	@command -v chromium >/dev/null 2>&1 || scripts/install-chromium.sh
+
+# Debian's nginx, for the deploy kit's test and the several-hosts scenario (never as a service).
+nginx:
+	@[ -x /usr/sbin/nginx ] || scripts/install-nginx.sh || true
+
+# nginx in front of two gunicorn masters sharing PostgreSQL and Redis (docs/deploy.md).
+several-hosts: $(VENV)/.dev nginx services
+	$(BIN)/python -m bench.several_hosts
 
 # Start the local PostgreSQL and Redis if they are installed but stopped.
 services:
