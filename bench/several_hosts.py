@@ -461,6 +461,20 @@ def main() -> None:
                 base, tokens["kiosk"], pads, args.tickets
             )
             results["database"] = database_check(url)
+            metrics = requests.get(f"{hosts[0]}/metrics", timeout=10).text
+            results["metrics_host_a"] = {
+                line.split(" ")[0]: line.split(" ")[1]
+                for line in metrics.splitlines()
+                if line.startswith(
+                    (
+                        'hall_request_seconds_count{endpoint="api.call_next"',
+                        "hall_waiting_tickets{",
+                        "hall_open_counters{",
+                    )
+                )
+            }
+            readiness = requests.get(f"{base}/readyz", timeout=10)
+            results["readyz_through_nginx"] = readiness.json()
             results["hosts"] = {
                 "nginx": base,
                 "a": hosts[0],
