@@ -8,8 +8,8 @@ from flask import Flask, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from hallapp import access, errors, i18n, labels, logs, navigation, validation
-from hallapp.config import Config, environment_overrides
+from hallapp import access, errors, i18n, labels, logs, navigation, observe, validation
+from hallapp.config import Config, check_production, environment_overrides
 from hallapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from hallapp.sqlite import configure_sqlite
 
@@ -19,6 +19,7 @@ MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 def create_app(config: type | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
+    trust_proxies(app)
     register_extensions(app)
     validation.register_converters(app)
     register_blueprints(app)
@@ -34,7 +35,6 @@ def create_app(config: type | dict | None = None) -> Flask:
 
 def load_config(app: Flask, config: type | dict | None) -> None:
     """Defaults, then instance/config.py, then the environment, then what the caller passes."""
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(Config)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_mapping(environment_overrides())
@@ -47,6 +47,11 @@ def load_config(app: Flask, config: type | dict | None) -> None:
     if not isinstance(lifetime, timedelta):  # HALL_KIOSK_SESSION_LIFETIME=43200 (seconds)
         lifetime = app.config["KIOSK_SESSION_LIFETIME"] = timedelta(seconds=int(lifetime))
     app.config["PERMANENT_SESSION_LIFETIME"] = lifetime
+    if app.config.get("ENV") == "production":
+        # Before anything is made on this host: nothing here may matter to another host.
+        check_production(app.config)
+        return
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'hall.sqlite'}"
@@ -55,6 +60,16 @@ def load_config(app: Flask, config: type | dict | None) -> None:
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
     if not app.config.get("IDENTITY_HASH_KEY"):
         app.config["IDENTITY_HASH_KEY"] = _instance_secret(app, "identity_hash_key")
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind nginx every client would be 127.0.0.1 and each per-address limit one bucket
+    for the whole city; trust X-Forwarded-* from exactly the configured number of proxies."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _instance_secret(app: Flask, name: str) -> str:
@@ -94,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    observe.register(app)
     validation.register(app)
     app.before_request(access.enforce_access)
 

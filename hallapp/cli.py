@@ -18,6 +18,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(user_group)
     app.cli.add_command(device_token_group)
+    app.cli.add_command(hall_group)
 
 
 @click.command("demo")
@@ -79,6 +80,44 @@ def create_user(username, full_name, roles, hall_code, password):
         db.session.rollback()
         raise click.ClickException(str(error.message)) from error
     click.echo(f"Created {staff.username} ({', '.join(sorted(staff.roles))}) in {hall.code}.")
+
+
+hall_group = AppGroup("hall", help="Halls (branches): the first one, before any account exists.")
+
+
+@hall_group.command("create")
+@click.argument("code")
+@click.option("--name-zh", required=True)
+@click.option("--name-en", required=True)
+@click.option("--opens", default="08:30", show_default=True, help="HH:MM, hall time.")
+@click.option("--closes", default="17:30", show_default=True, help="HH:MM, hall time.")
+@click.option("--days", default="12345", show_default=True, help="ISO weekdays, 1 is Monday.")
+@click.option("--target-minutes", type=int, default=10, show_default=True)
+def create_hall(code, name_zh, name_en, opens, closes, days, target_minutes):
+    """Create a hall, so a fresh deployment can get its first administrator."""
+    from datetime import datetime as _datetime
+
+    try:
+        opens_at = _datetime.strptime(opens, "%H:%M").time()
+        closes_at = _datetime.strptime(closes, "%H:%M").time()
+    except ValueError as error:
+        raise click.BadParameter("times are HH:MM, e.g. 08:30") from error
+    try:
+        hall = halls.save_hall(
+            None,
+            code=code,
+            name_zh=name_zh,
+            name_en=name_en,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            open_weekdays=days,
+            target_minutes=target_minutes,
+            actor=None,
+        )
+    except HallError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    click.echo(f"Created hall {hall.code}.")
 
 
 device_token_group = AppGroup("device-token", help="Tokens for caller pads, displays and kiosks.")

@@ -5,6 +5,14 @@ from datetime import timedelta
 
 
 class Config:
+    # "production" (HALL_ENV=production) refuses to start without its secrets: see
+    # check_production and docs/deploy.md. Anything else is a development or demo machine.
+    ENV = "development"
+    # How many app hosts share this deployment. Above 1, SQLite cannot be the database.
+    APP_HOSTS = 1
+    # Proxies in front of the app (nginx: 1). X-Forwarded-For/-Proto/-Host are trusted from
+    # exactly this many hops, so rate limits see the citizen's address, not the proxy's.
+    TRUSTED_PROXIES = 0
     SECRET_KEY: str | None = (
         None  # instance/config.py or SECRET_KEY; a dev key is made on first run
     )
@@ -65,9 +73,22 @@ class Config:
     KIOSK_SESSION_LIFETIME = timedelta(hours=12)
     # The address phones reach the tracking page at, for the QR code; None: this request's host.
     PUBLIC_BASE_URL: str | None = None
-    # Text messages: a class path taking the app config, or None for the log-file gateway.
+    # Text messages: a class path taking the app config, or None for the log-file gateway,
+    # which demo machines only use (it texts nobody; the outbox says "written to the log").
     NOTIFY_GATEWAY: str | None = None
     NOTIFY_LOG_PATH: str | None = None  # None: instance/notifications.log
+    # An SMS provider (hallapp/services/sms.py): NOTIFY_GATEWAY =
+    # "hallapp.services.sms.HttpSmsGateway". Production must name a gateway.
+    SMS_API_URL: str | None = None
+    SMS_ACCESS_KEY: str | None = None
+    SMS_SIGN_NAME: str | None = None
+    SMS_TEMPLATES: dict = {}  # our template key -> the provider's template code
+    SMS_TIMEOUT = 5
+    # Health and observation (hallapp/observe.py).
+    LOG_JSON = False  # one JSON object per log line, each with the request id
+    # /metrics answers these client addresses (after ProxyFix) or a bearer token.
+    METRICS_ALLOWED_ADDRESSES: tuple = ("127.0.0.1", "::1")
+    METRICS_TOKEN: str | None = None
 
 
 class TestConfig(Config):
@@ -80,6 +101,39 @@ class TestConfig(Config):
     SQLITE_IMMEDIATE_TRANSACTIONS = False
 
 
+class ConfigurationError(RuntimeError):
+    """The settings cannot run this deployment; the message says what to set."""
+
+
+def check_production(config: dict) -> None:
+    """Production takes its secrets and database from the configuration, never from a file
+    one host made for itself: two hosts with different identity keys would stop finding
+    returning visitors, and each would have its own SQLite hall."""
+    problems = []
+    for key, variable in (
+        ("SECRET_KEY", "SECRET_KEY"),
+        ("IDENTITY_HASH_KEY", "HALL_IDENTITY_HASH_KEY"),
+        ("SQLALCHEMY_DATABASE_URI", "DATABASE_URL"),
+    ):
+        if not config.get(key):
+            problems.append(f"{variable} is not set")
+    url = config.get("SQLALCHEMY_DATABASE_URI") or ""
+    hosts = int(config.get("APP_HOSTS") or 1)
+    if url.startswith("sqlite") and hosts > 1:
+        problems.append(
+            f"HALL_APP_HOSTS is {hosts} but DATABASE_URL is SQLite, a file on one host; "
+            "use PostgreSQL"
+        )
+    if hosts > 1 and not config.get("REDIS_URL"):
+        problems.append(
+            f"HALL_APP_HOSTS is {hosts} but REDIS_URL is not set: rate limits would count per host"
+        )
+    if problems:
+        raise ConfigurationError(
+            "HALL_ENV=production refuses to start: " + "; ".join(problems) + ". See docs/deploy.md."
+        )
+
+
 def environment_overrides() -> dict:
     """Plain environment names the deployment guide uses, besides HALL_* prefixed ones."""
     overrides: dict = {}
@@ -87,6 +141,8 @@ def environment_overrides() -> dict:
         overrides["SQLALCHEMY_DATABASE_URI"] = url
     if key := os.environ.get("SECRET_KEY"):
         overrides["SECRET_KEY"] = key
+    if key := os.environ.get("IDENTITY_HASH_KEY"):
+        overrides["IDENTITY_HASH_KEY"] = key
     if redis_url := os.environ.get("REDIS_URL"):
         overrides["REDIS_URL"] = redis_url
         overrides["RATELIMIT_STORAGE_URI"] = redis_url

@@ -14,6 +14,21 @@ ROOM_LABELS = {"main": _l("Main hall"), "enterprise": _l("Enterprise room")}
 
 COUNTER_STATE_LABELS = {"open": _l("Open"), "paused": _l("Paused"), "closed": _l("Closed")}
 
+DEVICE_KIND_LABELS = {
+    "kiosk": _l("Kiosk"),
+    "counter": _l("Counter caller pad"),
+    "display": _l("Display board"),
+}
+
+# What became of a text message, for the outbox screen. "logged": the demo gateway wrote
+# it to a file and nobody was texted.
+OUTBOX_STATUS_LABELS = {
+    "pending": _l("Pending"),
+    "sent": _l("Sent"),
+    "logged": _l("Written to the log"),
+    "failed": _l("Failed"),
+}
+
 WEEKDAY_LABELS = {
     "1": _l("Mon"),
     "2": _l("Tue"),

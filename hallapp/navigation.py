@@ -84,6 +84,18 @@ NAV_ITEMS: list[NavItem] = [
     NavItem("admin.staff", _l("Staff"), frozenset({"admin"}), _l("Accounts and roles")),
     NavItem("admin.halls", _l("Halls"), frozenset({"admin"}), _l("Branches and opening hours")),
     NavItem(
+        "admin.devices",
+        _l("Devices"),
+        frozenset({"admin"}),
+        _l("Kiosks, display boards and caller pads: tokens, last seen, revoke"),
+    ),
+    NavItem(
+        "admin.outbox",
+        _l("Text messages"),
+        frozenset({"admin"}),
+        _l("The text-message outbox: pending, sent, failed"),
+    ),
+    NavItem(
         "feedback.inbox",
         _l("Suggestions"),
         frozenset({"supervisor"}),

@@ -63,3 +63,18 @@ def test_user_create_explains_a_refusal(runner, db, hall):
     )
     assert result.exit_code == 1
     assert "nowhere" in result.output
+
+
+def test_a_fresh_deployment_creates_its_first_hall_then_its_administrator(runner, db):
+    made = runner.invoke(
+        args=["hall", "create", "city-1", "--name-zh", "市出入境大厅", "--name-en", "City hall"]
+    )
+    assert made.exit_code == 0, made.output
+    assert db.session.scalar(select(Hall.code)) == "city-1"
+    admin = runner.invoke(
+        args=["user", "create", "root", "--role", "admin", "--hall", "city-1"],
+        input="a-long-password-1\na-long-password-1\n",
+    )
+    assert admin.exit_code == 0, admin.output
+    again = runner.invoke(args=["hall", "create", "city-1", "--name-zh", "x", "--name-en", "x"])
+    assert again.exit_code != 0 and "city-1" in again.output

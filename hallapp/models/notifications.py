@@ -39,6 +39,10 @@ class OutboxMessage(Base):
     )
     # What the message is about, so one situation gives one message: "ahead-3", "call-<event>".
     key: Mapped[str] = mapped_column(String(64))
+    # Which text (services/notifications.TEMPLATES) with which values, for an SMS provider
+    # that sends registered templates; body is the same text written out, for the log.
+    template: Mapped[str | None] = mapped_column(String(32))
+    params: Mapped[str | None] = mapped_column(Text)  # JSON object
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -46,7 +50,18 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # What became of it: "sent" by an SMS provider, or "logged" (the demo gateway only
+    # writes a log; nobody was texted). Set together with sent_at.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    # The provider's id for the message (its per-message result), for tracing a complaint.
+    provider_ref: Mapped[str | None] = mapped_column(String(64))
 
     subscription: Mapped[NotificationSubscription] = relationship(back_populates="messages")
+
+    @property
+    def status(self) -> str:
+        if self.sent_at is not None:
+            return self.outcome or "sent"
+        return "failed" if self.failed_at is not None else "pending"
 
     __table_args__ = (UniqueConstraint("subscription_id", "key"),)

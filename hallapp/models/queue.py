@@ -164,6 +164,8 @@ class DeviceToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the device last showed its token (kept to the half minute, not every poll).
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     hall: Mapped[Hall] = relationship()
     counter: Mapped[Counter | None] = relationship()

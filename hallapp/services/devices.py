@@ -5,7 +5,8 @@ Only the SHA-256 of a token is stored; the token itself is shown once, when it i
 
 import hashlib
 import secrets
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -16,6 +17,10 @@ from hallapp.services import audit
 from hallapp.services.errors import HallError, InvalidValue, NotFound
 
 TOKEN_PREFIX = "hall_"
+# A kiosk or board unseen this long in opening hours is flagged on the admin home.
+UNSEEN_WARNING = timedelta(minutes=2)
+# Last-seen times are written at most this often per device, not on every poll.
+SEEN_RESOLUTION = timedelta(seconds=30)
 
 
 class InvalidToken(HallError):
@@ -111,6 +116,50 @@ def revoke_device_token(token_id: int, *, now: datetime, actor: Staff | None = N
         )
         db.session.commit()
     return token
+
+
+def mark_seen(device: DeviceToken, *, now: datetime) -> None:
+    """Note that the device showed its token now; at most one write per half minute."""
+    if device.last_seen_at is not None and now - device.last_seen_at < SEEN_RESOLUTION:
+        return
+    device.last_seen_at = now
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class UnseenDevice:
+    device: DeviceToken
+    since: datetime  # last seen, or made and never seen
+
+
+def unseen_devices(hall: Hall, *, now: datetime) -> list[UnseenDevice]:
+    """Kiosks and boards of the hall not seen for UNSEEN_WARNING while the hall is open.
+    A device never seen counts from when it was made; revoked or expired ones not at all."""
+    from hallapp.services.calendar import is_open_day
+    from hallapp.services.queue import hall_zone
+
+    local = now.astimezone(hall_zone(hall))
+    if not is_open_day(hall, local.date()):
+        return []
+    if not hall.opens_at <= local.time().replace(tzinfo=None) < hall.closes_at:
+        return []
+    cutoff = now - UNSEEN_WARNING
+    rows = db.session.scalars(
+        select(DeviceToken)
+        .where(
+            DeviceToken.hall_id == hall.id,
+            DeviceToken.kind.in_(("kiosk", "display")),
+            DeviceToken.revoked_at.is_(None),
+            (DeviceToken.expires_at.is_(None)) | (DeviceToken.expires_at > now),
+        )
+        .order_by(DeviceToken.id)
+    )
+    unseen = []
+    for device in rows:
+        since = device.last_seen_at or device.created_at
+        if since <= cutoff:
+            unseen.append(UnseenDevice(device, since))
+    return unseen
 
 
 def list_device_tokens(hall: Hall) -> list[DeviceToken]:

@@ -7,8 +7,10 @@ gateway. The intranet has no SMS service of its own, so the default gateway writ
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -23,7 +25,7 @@ from werkzeug.utils import import_string
 
 from hallapp.extensions import db
 from hallapp.models.notifications import NotificationSubscription, OutboxMessage
-from hallapp.services.errors import InvalidValue
+from hallapp.services.errors import HallError, InvalidValue, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -35,28 +37,63 @@ LONGEST_WAIT = timedelta(minutes=30)
 AHEAD_ALERT = 3
 
 
+@dataclass(frozen=True)
+class Text:
+    """One text to deliver: a template key with its values, and the same text written out."""
+
+    phone: str
+    template: str | None
+    params: dict
+    body: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the gateway did: "sent" (a provider accepted it) or "logged" (nobody texted)."""
+
+    outcome: str
+    ref: str | None = None
+
+
+class PermanentFailure(Exception):
+    """The provider refused this message for good (bad number, unknown template): no retry."""
+
+
 class Gateway(Protocol):
-    def send(self, phone: str, body: str) -> None:
-        """Deliver one text or raise."""
+    def send(self, text: Text) -> Delivery:
+        """Deliver one text or raise (PermanentFailure: do not try again)."""
 
 
 class LogFileGateway:
-    """Writes each message as a line to a file: the intranet has no SMS service."""
+    """Demo machines only: writes each message as a line to a file. Nobody is texted, so the
+    outbox records it as "written to the log", never as sent."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
 
-    def send(self, phone: str, body: str) -> None:
+    def send(self, text: Text) -> Delivery:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(f"{mask_phone(phone)}\t{body}\n")
+            handle.write(f"{mask_phone(text.phone)}\t{text.body}\n")
+        return Delivery("logged")
+
+
+class GatewayNotConfigured(RuntimeError):
+    """Production without an SMS provider: the log gateway is for demo machines only."""
 
 
 def gateway_from_config() -> Gateway:
-    """NOTIFY_GATEWAY names a class taking the app config; None means the log file."""
+    """NOTIFY_GATEWAY names a class taking the app config (hallapp.services.sms.HttpSmsGateway
+    for a provider); unset, demo machines write a log file and production refuses."""
     name = current_app.config.get("NOTIFY_GATEWAY")
     if name:
         return import_string(name)(current_app.config)
+    if current_app.config.get("ENV") == "production":
+        raise GatewayNotConfigured(
+            "HALL_ENV=production sends texts through an SMS provider: set HALL_NOTIFY_GATEWAY "
+            "(e.g. hallapp.services.sms.HttpSmsGateway) and the HALL_SMS_* settings. "
+            "See docs/deploy.md."
+        )
     path = current_app.config.get("NOTIFY_LOG_PATH") or (
         Path(current_app.instance_path) / "notifications.log"
     )
@@ -96,7 +133,13 @@ def _backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
 
 
-def add_message(subscription: NotificationSubscription, key: str, body: str, now: datetime):
+def add_message(
+    subscription: NotificationSubscription,
+    key: str,
+    template: str,
+    params: dict,
+    now: datetime,
+):
     """Queue one message unless the same situation was already messaged (unique key)."""
     exists = db.session.scalar(
         select(OutboxMessage.id).where(
@@ -106,13 +149,19 @@ def add_message(subscription: NotificationSubscription, key: str, body: str, now
     if exists is not None:
         return None
     message = OutboxMessage(
-        subscription_id=subscription.id, key=key, body=body, created_at=now, next_attempt_at=now
+        subscription_id=subscription.id,
+        key=key,
+        template=template,
+        params=json.dumps(params, ensure_ascii=False, sort_keys=True),
+        body=render(template, params, subscription.locale),
+        created_at=now,
+        next_attempt_at=now,
     )
     db.session.add(message)
     return message
 
 
-def due_messages(now: datetime, limit: int = 100) -> list[OutboxMessage]:
+def _next_due(now: datetime) -> OutboxMessage | None:
     query = (
         select(OutboxMessage)
         .where(
@@ -121,39 +170,115 @@ def due_messages(now: datetime, limit: int = 100) -> list[OutboxMessage]:
             OutboxMessage.next_attempt_at <= now,
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(limit)
+        .limit(1)
     )
     if db.engine.dialect.name == "postgresql":
-        # Two senders at once each take their own rows instead of sending twice.
+        # Two senders at once each take their own row instead of sending twice.
         query = query.with_for_update(skip_locked=True)
-    return list(db.session.scalars(query))
+    return db.session.scalar(query)
+
+
+def send_one(message: OutboxMessage, gateway: Gateway, now: datetime) -> str:
+    """Try one message and record the result: "sent", "logged", "retry" or "failed"."""
+    phone = message.subscription.phone
+    message.attempts += 1
+    try:
+        if not phone:
+            raise PermanentFailure("phone number purged")
+        params = json.loads(message.params) if message.params else {}
+        delivery = gateway.send(Text(phone, message.template, params, message.body))
+    except Exception as exc:  # any gateway trouble: record it, try again later
+        message.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        if message.attempts >= MAX_ATTEMPTS or isinstance(exc, PermanentFailure):
+            message.failed_at = now
+            return "failed"
+        message.next_attempt_at = now + _backoff(message.attempts)
+        return "retry"
+    message.sent_at = now
+    message.outcome = delivery.outcome
+    message.provider_ref = (delivery.ref or None) and str(delivery.ref)[:64]
+    message.last_error = None
+    return delivery.outcome
 
 
 def send_pending(now: datetime, gateway: Gateway | None = None, limit: int = 100) -> dict:
-    """Send every due message; a failure is retried later with growing pauses, then given up."""
+    """Send every due message, one transaction each, so a crash mid-way never sends a batch
+    twice; a failure is retried later with growing pauses, then given up."""
     gateway = gateway or gateway_from_config()
-    counts = {"sent": 0, "retry": 0, "failed": 0}
-    for message in due_messages(now, limit):
-        phone = message.subscription.phone
-        message.attempts += 1
-        try:
-            if not phone:
-                raise ValueError("phone number purged")
-            gateway.send(phone, message.body)
-        except Exception as exc:  # any gateway trouble: record it, try again later
-            message.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if message.attempts >= MAX_ATTEMPTS or not phone:
-                message.failed_at = now
-                counts["failed"] += 1
-            else:
-                message.next_attempt_at = now + _backoff(message.attempts)
-                counts["retry"] += 1
-        else:
-            message.sent_at = now
-            message.last_error = None
-            counts["sent"] += 1
-    db.session.commit()
+    counts = {"sent": 0, "logged": 0, "retry": 0, "failed": 0}
+    for _round in range(limit):
+        message = _next_due(now)
+        if message is None:
+            break
+        counts[send_one(message, gateway, now)] += 1
+        db.session.commit()
+    db.session.rollback()
     return counts
+
+
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+
+
+def list_outbox(status: str, *, limit: int = 200) -> list[OutboxMessage]:
+    """The outbox for administrators: pending (not yet out), sent (or logged), failed."""
+    query = select(OutboxMessage)
+    if status == "sent":
+        query = query.where(OutboxMessage.sent_at.is_not(None)).order_by(
+            OutboxMessage.sent_at.desc(), OutboxMessage.id.desc()
+        )
+    elif status == "failed":
+        query = query.where(OutboxMessage.failed_at.is_not(None)).order_by(
+            OutboxMessage.failed_at.desc(), OutboxMessage.id.desc()
+        )
+    else:
+        query = query.where(
+            OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+        ).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def outbox_counts() -> dict[str, int]:
+    from sqlalchemy import case, func
+
+    row = db.session.execute(
+        select(
+            func.count(case((OutboxMessage.sent_at.is_not(None), 1))),
+            func.count(case((OutboxMessage.failed_at.is_not(None), 1))),
+            func.count(OutboxMessage.id),
+        )
+    ).one()
+    sent, failed, total = row
+    return {"pending": total - sent - failed, "sent": sent, "failed": failed}
+
+
+class CannotRetry(HallError):
+    message = _l("Only a message that failed or is still waiting can be tried again.")
+
+
+def retry_message(message_id: int, *, now: datetime, actor=None) -> OutboxMessage:
+    """An administrator sends a failed (or waiting) message again at the next round."""
+    from hallapp.services import audit
+
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(_l("There is no such message."))
+    if message.sent_at is not None:
+        raise CannotRetry()
+    if message.subscription.phone is None:
+        raise CannotRetry(_l("The phone number has been erased; the message cannot be sent."))
+    message.failed_at = None
+    message.attempts = 0
+    message.next_attempt_at = now
+    audit.record(
+        "notifications.message.retry",
+        actor=actor,
+        hall_id=message.subscription.hall_id,
+        target=f"text message {message.id}",
+        summary=message.key,
+        now=now,
+    )
+    db.session.commit()
+    return message
 
 
 def purge_phone_numbers(before: datetime) -> int:
@@ -170,31 +295,24 @@ def purge_phone_numbers(before: datetime) -> int:
     return len(rows)
 
 
-def _text(locale: str, make) -> str:
+TEMPLATES = {
+    "ticket_ahead": lambda p: _(
+        "Ticket %(label)s: %(n)d people ahead of you. Please come back to the hall.",
+        label=p["label"],
+        n=p["n"],
+    ),
+    "ticket_called": lambda p: _(
+        "Ticket %(label)s: please go to counter %(counter)d now.",
+        label=p["label"],
+        counter=p["counter"],
+    ),
+}
+
+
+def render(template: str, params: dict, locale: str) -> str:
+    """The text a template key gives with these values, in the citizen's language."""
     with force_locale(locale):
-        return str(make())
-
-
-def ahead_body(locale: str, label: str, ahead: int) -> str:
-    return _text(
-        locale,
-        lambda: _(
-            "Ticket %(label)s: %(n)d people ahead of you. Please come back to the hall.",
-            label=label,
-            n=ahead,
-        ),
-    )
-
-
-def called_body(locale: str, label: str, counter: int) -> str:
-    return _text(
-        locale,
-        lambda: _(
-            "Ticket %(label)s: please go to counter %(counter)d now.",
-            label=label,
-            counter=counter,
-        ),
-    )
+        return str(TEMPLATES[template](params))
 
 
 def safely(step, *args, **kwargs) -> None:
@@ -236,12 +354,15 @@ def enqueue_due(*, now: datetime) -> int:
                 .order_by(TicketEvent.id.desc())
                 .limit(1)
             )
-            body = called_body(subscription.locale, ticket.label, ticket.counter.number)
-            added += add_message(subscription, f"call-{event_id}", body, now) is not None
+            params = {"label": ticket.label, "counter": ticket.counter.number}
+            added += (
+                add_message(subscription, f"call-{event_id}", "ticket_called", params, now)
+                is not None
+            )
         elif ticket.status == "waiting":
             ahead = queue.position(ticket, now=now)
             if ahead is not None and 1 <= ahead <= AHEAD_ALERT:
-                body = ahead_body(subscription.locale, ticket.label, ahead)
-                added += add_message(subscription, "ahead", body, now) is not None
+                params = {"label": ticket.label, "n": ahead}
+                added += add_message(subscription, "ahead", "ticket_ahead", params, now) is not None
     db.session.commit()
     return added

@@ -1,21 +1,5 @@
 import pytest
 
-from hallapp import create_app
-from tests.conftest import _test_config
-
-
-def test_healthz_reports_the_database(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json == {"status": "ok", "db": "ok"}
-
-
-def test_healthz_is_503_when_the_database_does_not_answer(tmp_path):
-    broken = create_app(_test_config(f"sqlite:///{tmp_path}/missing-dir/none/hall.sqlite"))
-    response = broken.test_client().get("/healthz")
-    assert response.status_code == 503
-    assert response.json == {"status": "error", "db": "error"}
-
 
 def test_every_page_carries_the_security_headers(client):
     response = client.get("/auth/login")

@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hallapp.forms import choices
-from hallapp.labels import ROLE_LABELS, ROOM_LABELS, WEEKDAY_LABELS
+from hallapp.labels import DEVICE_KIND_LABELS, ROLE_LABELS, ROOM_LABELS, WEEKDAY_LABELS
 from hallapp.models import ROLES
 
 ROOM_CHOICES = choices(ROOM_LABELS.items())
@@ -117,6 +117,23 @@ class ResetPasswordForm(FlaskForm):
         _l("New password"),
         validators=[DataRequired(_l("Enter a new password.")), Length(max=200)],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class DeviceForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=choices(DEVICE_KIND_LABELS.items()))
+    counter = IntegerField(
+        _l("Counter number"),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=999, message=_l("A whole number from 1 to 999.")),
+        ],
+        description=_l("Only for a counter caller pad."),
+    )
+    label = StringField(
+        _l("Where it stands"),
+        validators=[Length(max=120)],
+        description=_l("e.g. Entrance, left kiosk"),
     )
 
 

@@ -6,7 +6,7 @@ row and gets the plain row back (or the inputs again with messages, status 422).
 
 from datetime import datetime, time, timedelta
 
-from flask import abort, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,6 +16,7 @@ from hallapp.blueprints.admin import bp
 from hallapp.blueprints.admin.forms import (
     AuditFilterForm,
     CounterForm,
+    DeviceForm,
     HallForm,
     ResetPasswordForm,
     ServiceForm,
@@ -26,9 +27,10 @@ from hallapp.extensions import db
 from hallapp.forms import attach_error, choices
 from hallapp.htmx import render_page
 from hallapp.i18n import HALL_TIMEZONE
-from hallapp.models import Counter, Hall, Service, Staff
-from hallapp.services import accounts, audit, halls
+from hallapp.models import Counter, DeviceToken, Hall, OutboxMessage, Service, Staff, utcnow
+from hallapp.services import accounts, audit, devices, halls, notifications
 from hallapp.services.errors import HallError, NotFound
+from hallapp.services.qr import qr_svg_data_uri
 
 admin_only = role_required("admin")
 
@@ -150,12 +152,15 @@ def index():
 @admin_only
 def list_services():
     hall = _selected_hall()
+    every_hall = halls.list_halls()
+    now = utcnow()
     return render_template(
         "admin/services.html",
         hall=hall,
-        halls=halls.list_halls(),
+        halls=every_hall,
         services=hall.services,
         form=ServiceForm(prefix="new"),
+        unseen=[item for h in every_hall for item in devices.unseen_devices(h, now=now)],
     )
 
 
@@ -433,3 +438,126 @@ def _local_midnight(day, next_day: bool = False) -> datetime | None:
     if next_day:
         day = day + timedelta(days=1)
     return datetime.combine(day, time(0), tzinfo=HALL_TIMEZONE)
+
+
+# Devices
+
+
+@bp.get("/devices", endpoint="devices")
+@admin_only
+def list_devices():
+    hall = _selected_hall()
+    return render_template(
+        "admin/devices.html",
+        hall=hall,
+        halls=halls.list_halls(),
+        devices=devices.list_device_tokens(hall),
+        unseen={item.device.id for item in devices.unseen_devices(hall, now=utcnow())},
+        form=DeviceForm(prefix="new"),
+    )
+
+
+def _setup_link(hall: Hall, raw: str) -> str:
+    """The address a new kiosk opens once, by link or QR code, to keep its token."""
+    path = url_for("public.kiosk", hall_code=hall.code, token=raw)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    return (
+        base.rstrip("/") + path
+        if base
+        else url_for("public.kiosk", hall_code=hall.code, token=raw, _external=True)
+    )
+
+
+@bp.post("/devices", endpoint="create_device")
+@admin_only
+def create_device():
+    hall = _selected_hall()
+    form = DeviceForm(prefix="new")
+
+    def created(result):
+        device, raw = result
+        link = _setup_link(hall, raw) if device.kind == "kiosk" else None
+        return render_template(
+            "admin/_device_created.html",
+            device=device,
+            hall=hall,
+            token=raw,
+            setup_link=link,
+            setup_qr=qr_svg_data_uri(link) if link else None,
+            form=DeviceForm(prefix="new", formdata=None),
+        )
+
+    return _submit(
+        form,
+        lambda: devices.create_device_token(
+            hall,
+            form.kind.data,
+            counter_number=form.counter.data if form.kind.data == "counter" else None,
+            label=(form.label.data or "").strip(),
+            now=utcnow(),
+            actor=current_user,
+        ),
+        done=created,
+        invalid=lambda: render_template("admin/_device_form.html", form=form, hall=hall),
+    )
+
+
+@bp.post("/devices/<int:device_id>/revoke", endpoint="revoke_device")
+@admin_only
+def revoke_device(device_id):
+    device = _get(DeviceToken, device_id)
+    devices.revoke_device_token(device.id, now=utcnow(), actor=current_user)
+    if request.headers.get("HX-Request") == "true":
+        return render_template("admin/_device_row.html", device=device, saved=True)
+    return redirect(url_for("admin.devices", hall=device.hall.code), 303)
+
+
+# Text messages
+
+
+@bp.get("/outbox", endpoint="outbox")
+@admin_only
+def outbox():
+    status = request.args.get("status", "pending")
+    if status not in notifications.OUTBOX_STATUSES:
+        status = "pending"
+    return render_template(
+        "admin/outbox.html",
+        status=status,
+        messages=notifications.list_outbox(status),
+        counts=notifications.outbox_counts(),
+        mask_phone=notifications.mask_phone,
+        hall_codes=_hall_codes(),
+    )
+
+
+def _hall_codes() -> dict[int, str]:
+    return {hall.id: hall.code for hall in halls.list_halls()}
+
+
+@bp.post("/outbox/<int:message_id>/retry", endpoint="retry_message")
+@admin_only
+def retry_message(message_id):
+    try:
+        message = notifications.retry_message(message_id, now=utcnow(), actor=current_user)
+    except NotFound:
+        abort(404)
+    except HallError as error:
+        db.session.rollback()
+        message = db.session.get(OutboxMessage, message_id)
+        return render_template(
+            "admin/_outbox_row.html",
+            message=message,
+            error=str(error.message),
+            mask_phone=notifications.mask_phone,
+            hall_codes=_hall_codes(),
+        ), 409
+    if request.headers.get("HX-Request") == "true":
+        return render_template(
+            "admin/_outbox_row.html",
+            message=message,
+            saved=True,
+            mask_phone=notifications.mask_phone,
+            hall_codes=_hall_codes(),
+        )
+    return redirect(url_for("admin.outbox", status="pending"), 303)

@@ -81,6 +81,7 @@ def device_required(*kinds: str):
                 return error_response(
                     403, "forbidden", _("This device may not do this (%(kind)s).", kind=token.kind)
                 )
+            devices.mark_seen(token, now=utcnow())
             g.device = token
             return view(*args, **kwargs)
 

@@ -5,6 +5,7 @@ import click
 from hallapp.blueprints.guidance import bp
 from hallapp.models import utcnow
 from hallapp.services import appointments, guidance
+from hallapp.single_runner import once_at_a_time
 
 
 @bp.cli.command("purge")
@@ -14,6 +15,7 @@ from hallapp.services import appointments, guidance
     default=None,
     help="Keep this many days instead of IDENTITY_RETENTION_DAYS.",
 )
+@once_at_a_time("purge")
 def purge_command(days):
     """Erase masked numbers, keyed hashes, phones and names older than the retention period."""
     report = guidance.purge_identity_data(now=utcnow(), days=days)
@@ -26,6 +28,7 @@ def purge_command(days):
 
 @bp.cli.command("no-shows")
 @click.option("--grace", type=click.IntRange(min=0), default=0, help="Minutes after a slot ends.")
+@once_at_a_time("no-shows")
 def no_shows_command(grace):
     """Mark bookings whose slot has ended without a check-in as not come, in every hall."""
     from hallapp.services import halls

@@ -1,12 +1,12 @@
-from flask import jsonify, redirect, render_template, request, session, url_for
+from flask import Response, abort, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import text
 
 from hallapp.access import public, signed_in
 from hallapp.blueprints.main import bp
 from hallapp.blueprints.main.forms import PreferencesForm
-from hallapp.extensions import db
 from hallapp.i18n import normalize_locale
+from hallapp.models import utcnow
+from hallapp.observe import metrics_allowed, metrics_text, readiness
 from hallapp.safe_urls import safe_next
 from hallapp.services import accounts
 
@@ -20,14 +20,27 @@ def home():
 @bp.get("/healthz")
 @public
 def healthz():
-    """For the load balancer and the hall's monitoring: is the database answering?"""
-    try:
-        db.session.execute(text("SELECT 1"))
-        db.session.rollback()
-    except Exception:
-        db.session.rollback()
-        return jsonify(status="error", db="error"), 503
-    return jsonify(status="ok", db="ok")
+    """Liveness: this process answers. Restart it when it does not; dependencies are /readyz."""
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    """Readiness, for nginx and the load balancer: database, Redis (when configured) and the
+    schema at the migration head. 503 sends traffic to the other hosts."""
+    checks = readiness()
+    ready = all(value == "ok" for value in checks.values())
+    return jsonify(status="ok" if ready else "error", checks=checks), 200 if ready else 503
+
+
+@bp.get("/metrics")
+@public
+def metrics():
+    """Prometheus: request latency by endpoint and the hall gauges; only to allowed scrapers."""
+    if not metrics_allowed():
+        abort(403)
+    return Response(metrics_text(utcnow()), mimetype="text/plain; version=0.0.4")
 
 
 @bp.post("/preferences")

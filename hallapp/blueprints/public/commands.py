@@ -17,12 +17,19 @@ notify_group = AppGroup("notify", help="Text messages to citizens who left a pho
 @click.option("--rounds", type=int, default=0, help="With --loop: stop after N rounds.")
 def send_pending_command(every: float, rounds: int) -> None:
     """Queue what the queue calls for, then send every due message (retrying failures)."""
+    try:
+        gateway = notifications.gateway_from_config()
+    except notifications.GatewayNotConfigured as error:
+        raise click.ClickException(str(error)) from error
     done = 0
     while True:
         now = utcnow()
         notifications.safely(notifications.enqueue_due, now=now)
-        counts = notifications.send_pending(now)
-        click.echo(f"sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}")
+        counts = notifications.send_pending(now, gateway)
+        click.echo(
+            f"sent {counts['sent']}, written to the log {counts['logged']}, "
+            f"to retry {counts['retry']}, failed {counts['failed']}"
+        )
         done += 1
         if not every or (rounds and done >= rounds):
             return

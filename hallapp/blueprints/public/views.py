@@ -14,7 +14,7 @@ from hallapp.htmx import is_partial, render_page
 from hallapp.i18n import PUBLIC_LANGUAGES, is_english
 from hallapp.models import utcnow
 from hallapp.models.queue import DeviceToken
-from hallapp.services import live, notifications, queue
+from hallapp.services import devices, live, notifications, queue
 from hallapp.services import public as screens
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
@@ -128,6 +128,7 @@ def _kiosk_device(hall):
     if not screens.device_is_valid(device, hall, now=utcnow()):
         session.pop("kiosk", None)
         return None
+    devices.mark_seen(device, now=utcnow())
     return device
 
 
