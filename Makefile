@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    the hall with demo data on SQLite, at http://127.0.0.1:5000
 #   make test   the whole suite, on SQLite and (when a server answers) PostgreSQL
+#   make bench  speed under load, as ratios to a bare Flask app (bench/README.md)
 # Both can be run again at any time.
 
 VENV      ?= .venv
@@ -11,7 +12,7 @@ HOST      ?= 127.0.0.1
 PORT      ?= 5000
 WORKERS   ?= 2
 
-.PHONY: run test lint format i18n translations services browser clean
+.PHONY: run test bench lint format i18n translations services browser clean
 
 run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
@@ -23,6 +24,10 @@ test: $(VENV)/.dev translations node_modules/.installed browser services
 	$(BIN)/ruff check hallapp tests bench
 	$(BIN)/ruff format --check hallapp tests bench
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Not a test: prints req/s, p50, p99 and ratios; exits 1 only on errors or lost tickets.
+bench: $(VENV)/.dev translations services
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check hallapp tests bench
