@@ -12,6 +12,12 @@ class Config:
     REDIS_URL: str | None = None
     # SQLite only: writers queue up instead of failing; see hallapp/sqlite.py.
     SQLITE_IMMEDIATE_TRANSACTIONS = True
+    # How long a write waits for SQLite's one writer before the request fails with 503.
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+    # PostgreSQL: a stopped or stalled database makes requests fail fast with 503.
+    DB_CONNECT_TIMEOUT_SECONDS = 3
+    DB_STATEMENT_TIMEOUT_MS = 15000
+    DB_LOCK_TIMEOUT_MS = 5000
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -44,6 +50,7 @@ class Config:
     QUEUE_RECOVERY_MINUTES = 30  # a no-show back within this window is put back in line
     QUEUE_RECOVERY_PLACES = 3  # ... this many places behind the head of the queue
     QUEUE_ESTIMATE_SAMPLE = 20  # recent services averaged for wait estimates
+    QUEUE_ESTIMATE_CACHE_SECONDS = 30  # each worker measures that mean at most this often
 
     # Keyed hash for identity numbers; set a real secret in production.
     IDENTITY_HASH_KEY: str | None = None
@@ -56,6 +63,10 @@ class Config:
     KIOSK_LIMIT_PER_KIOSK = "12 per minute"
     KIOSK_LIMIT_PER_ADDRESS = "30 per minute"
     KIOSK_SETUP_LIMIT = "10 per 5 minutes"
+    # Phones poll their tracking page this often, and only while it is visible.
+    TRACK_POLL_SECONDS = 3
+    # Rendered live-screen fragments kept per worker, keyed by the hall's version.
+    LIVE_RENDER_CACHE_SIZE = 512
     # The address phones reach the tracking page at, for the QR code; None: this request's host.
     PUBLIC_BASE_URL: str | None = None
     # Text messages: a class path taking the app config, or None for the log-file gateway.
