@@ -225,7 +225,7 @@ def psql(sql: str, url: str = POSTGRES_ADMIN_URL) -> str:
 def new_database(kind: str, workdir: Path) -> tuple[str, str | None]:
     """(SQLAlchemy URL, plain libpq URL or None)."""
     if kind == "sqlite":
-        return f"sqlite:///{workdir / 'bench.sqlite'}", None
+        return f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.sqlite'}", None
     name = f"hall_bench_{uuid.uuid4().hex[:8]}"
     psql(f'CREATE DATABASE "{name}"')
     plain = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
@@ -598,19 +598,32 @@ class Bench:
 # --- integrity --------------------------------------------------------------------------
 
 
-def check_tickets(url: str, bench: Bench) -> tuple[int, int, int]:
-    """(lost, duplicated, called twice): 201 answers missing from the database, public ids
-    answered twice for different requests, tickets with more than one call."""
+def check_tickets(url: str, bench: Bench) -> dict:
+    """lost: answered 201 but not in the database; duplicated: a public id stored twice;
+    called twice: more than one call event; held by no device: issued over the API and
+    committed, but no kiosk got it (its answer was lost and a retry made another)."""
     rows = query(url, "SELECT public_id FROM ticket")
     stored = Tally(row[0] for row in rows)
-    lost = sum(1 for public_id in set(bench.issued) if public_id not in stored)
+    answered = set(bench.issued)
+    lost = sum(1 for public_id in answered if public_id not in stored)
     duplicated = sum(1 for count in stored.values() if count > 1)
     twice = query(
         url,
         "SELECT ticket_id FROM ticket_event WHERE step = 'called' "
         "GROUP BY ticket_id HAVING count(*) > 1",
     )
-    return lost, duplicated, len(twice)
+    api_issued = query(
+        url,
+        "SELECT ticket.public_id FROM ticket JOIN ticket_event ON ticket_event.ticket_id = "
+        "ticket.id AND ticket_event.step = 'issued' AND ticket_event.detail = 'kiosk'",
+    )
+    orphans = sum(1 for (public_id,) in api_issued if public_id not in answered)
+    return {
+        "lost": lost,
+        "duplicated": duplicated,
+        "called twice": len(twice),
+        "held by no device": orphans,
+    }
 
 
 # --- report -----------------------------------------------------------------------------
@@ -632,19 +645,39 @@ def table(results: list[Result], baseline: float) -> str:
     return "\n".join(lines)
 
 
-def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
+def measure_baseline(kind: str, args, workdir: Path) -> tuple[Result, float | None]:
+    """The bare Flask hello under the same gunicorn, and pgbench's one-row update rate."""
+    log = workdir / f"{kind}-hello.log"
+    hello = Server("hello:app", BENCH, {**os.environ}, log)
+    try:
+        baseline = Bench(hello.base, [], args.duration).hello(hello.base)
+    finally:
+        hello.stop()
+    pg_rate = None
+    if kind == "postgresql":
+        _url, plain = new_database(kind, workdir)
+        try:
+            pg_rate = pgbench_rate(plain, int(args.duration))
+        finally:
+            drop_database(plain)
+    print(f"[{kind}] hello {baseline.rate:,.0f} req/s", flush=True)
+    return baseline, pg_rate
+
+
+def run_app(kind: str, app_dir: Path, args, workdir: Path) -> tuple[list[Result], dict]:
+    """Every scenario against one checkout on a fresh database; (results, ticket checks)."""
     url, plain = new_database(kind, workdir)
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "HALL_SECRET_KEY": "bench-secret",
         "HALL_IDENTITY_HASH_KEY": "bench-identity",
-        "PYTHONPATH": str(args.app_dir),
+        "PYTHONPATH": str(app_dir),
     }
-    log = workdir / f"{kind}.log"
+    log = workdir / f"{kind}-{app_dir.name}.log"
     out = subprocess.run(
         [str(PYTHON), str(BENCH / "setup_hall.py"), "--seed", str(args.seed)],
-        cwd=args.app_dir,
+        cwd=app_dir,
         env=env,
         capture_output=True,
         text=True,
@@ -654,19 +687,12 @@ def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
     halls = json.loads(out.stdout.strip().splitlines()[-1])["halls"]
     for hall in halls:
         hall["counters"] = {str(k): v for k, v in hall["counters"].items()}
-    hello = Server("hello:app", BENCH, env, log)
-    app = Server("wsgi:app", args.app_dir, env, log)
+    app = Server("wsgi:app", app_dir, env, log)
     bench = Bench(app.base, halls, args.duration)
     results: list[Result] = []
-    ok = True
     try:
-        baseline = bench.hello(hello.base)
-        hello.stop()
-        hello = None
-        print(f"[{kind}] hello {baseline.rate:,.0f} req/s", flush=True)
-        pg_rate = pgbench_rate(plain, int(args.duration)) if plain else None
         results.append(bench.issuing())
-        print(f"[{kind}] issue {results[-1].rate:,.0f} req/s", flush=True)
+        print(f"[{kind} {app_dir}] issue {results[-1].rate:,.0f} req/s", flush=True)
         results.extend(bench.counters_flat_out())
         results.extend(bench.polls())
         results.extend(bench.steady_counters())
@@ -675,28 +701,49 @@ def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
             results.append(fault_worker_kill(bench, app))
             if plain:
                 results.append(fault_postgres_stop(bench, args))
-        lost, duplicated, twice = check_tickets(url, bench)
+        checks = check_tickets(url, bench)
     finally:
-        if hello is not None:
-            hello.stop()
         app.stop()
-    unexpected = sum(r.errors for r in results if not r.name.startswith("fault"))
-    ok = not (unexpected or lost or duplicated or twice)
-    header = (
-        f"## {kind} — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, app {args.app_dir}\n\n"
+        drop_database(plain)
+    checks["answered"] = len(set(bench.issued))
+    checks["unexpected errors"] = sum(r.errors for r in results if not r.name.startswith("fault"))
+    return results, checks
+
+
+def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
+    baseline, pg_rate = measure_baseline(kind, args, workdir)
+    text = (
+        f"## {kind} — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
         f"gunicorn 2 workers x 4 threads; {CONNECTIONS} keep-alive connections from threads on "
-        f"loopback; {args.duration:g} s per scenario; {os.cpu_count()} CPUs.\n\n"
+        f"loopback; {args.duration:g} s per scenario; {os.cpu_count()} CPUs "
+        f"(load average at start {os.getloadavg()[0]:.1f}).\n\n"
         f"Baseline: bare Flask hello **{baseline.rate:,.0f} req/s** "
         f"(p50 {baseline.percentile(50):.1f} ms, p99 {baseline.percentile(99):.1f} ms)."
-        + (f" pgbench one-row UPDATE, 1 client: **{pg_rate:,.0f} tps**." if plain else "")
-        + "\n\n"
+        + (f" pgbench one-row UPDATE, 1 client: **{pg_rate:,.0f} tps**." if pg_rate else "")
+        + "\n"
     )
-    footer = (
-        f"\n\nTickets answered 201: {len(set(bench.issued))}; lost {lost}; duplicated "
-        f"{duplicated}; called twice {twice}. Unexpected errors: {unexpected}.\n"
-    )
-    drop_database(plain)
-    return header + table(results, baseline.rate) + footer, ok
+    ok = True
+    runs = []
+    for app_dir in args.app_dir:
+        results, checks = run_app(kind, app_dir, args, workdir)
+        runs.append((app_dir, results))
+        failed = any(checks[k] for k in ("lost", "duplicated", "called twice", "held by no device"))
+        failed |= bool(checks["unexpected errors"])
+        ok &= not failed
+        text += f"\n### {app_dir}\n\n" + table(results, baseline.rate) + "\n\n"
+        text += "Tickets: " + ", ".join(f"{k} {v}" for k, v in checks.items()) + ".\n"
+    if len(runs) > 1:
+        text += "\n### Side by side (x hello, p99 ms)\n\n| scenario | "
+        text += " | ".join(str(d.name) for d, _ in runs) + " |\n|---|" + "---:|" * len(runs) + "\n"
+        for n, result in enumerate(runs[0][1]):
+            cells = []
+            for _d, results in runs:
+                r = results[n] if n < len(results) else None
+                cells.append(
+                    f"{r.rate / baseline.rate:.3f} ({r.percentile(99):,.0f})" if r else "—"
+                )
+            text += f"| {result.name} | " + " | ".join(cells) + " |\n"
+    return text, ok
 
 
 def fault_worker_kill(bench: Bench, app: Server) -> Result:
@@ -742,12 +789,17 @@ def main() -> int:
     parser.add_argument("--databases", default="postgresql,sqlite")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per scenario")
     parser.add_argument("--seed", type=int, default=3000, help="tickets waiting at the start")
-    parser.add_argument("--app-dir", type=Path, default=ROOT, help="the checkout to measure")
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        action="append",
+        help="a checkout to measure (repeat to compare, e.g. main and this branch)",
+    )
     parser.add_argument("--faults", action="store_true", help="also run the fault scenarios")
     parser.add_argument("--pg-cluster", default="15 main", help="for the outage: VERSION NAME")
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     args = parser.parse_args()
-    args.app_dir = args.app_dir.resolve()
+    args.app_dir = [path.resolve() for path in (args.app_dir or [ROOT])]
     args.out.mkdir(parents=True, exist_ok=True)
     report = ["# Hall bench\n"]
     all_ok = True
