@@ -56,6 +56,8 @@ class Config:
     IDENTITY_HASH_KEY: str | None = None
     # Days the desk keeps masked numbers, keyed hashes and phones; `flask purge` erases older.
     IDENTITY_RETENTION_DAYS = 30
+    # Booking CSV imports stop at this many rows (write transactions stay short).
+    APPOINTMENT_IMPORT_MAX_ROWS = 2000
 
     # Public screens (hallapp/blueprints/public).
     KIOSK_IDLE_SECONDS = 60  # the kiosk returns to its start screen after this idle time
