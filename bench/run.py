@@ -548,11 +548,13 @@ class Bench:
                     n += 1
                     key = f"{hall['code']}-{uuid.uuid4().hex}"
                     public_id = None
-                    for _attempt in range(20):  # retry with the same key until answered
+                    deadline = time.monotonic() + 40
+                    # A kiosk retries with the same key until it gets its answer, even
+                    # after the scenario's end (a ticket may be committed already).
+                    while public_id is None and time.monotonic() < deadline:
                         public_id = self.issue(client, result, key)
-                        if public_id or stop.is_set():
-                            break
-                        stop.wait(0.5)
+                        if public_id is None:
+                            time.sleep(0.5)
                     if public_id and len(tracked) < 10:
                         tracked.append(public_id)
                     stop.wait(0.5)

@@ -153,8 +153,17 @@ def _event(
 
 
 def _commit(hall_id: int) -> None:
+    """Bump the hall's version and commit, keeping the rows just written loaded: the answer
+    (the ticket, its counter and service) is what this transaction wrote, so re-reading
+    each of them after the commit would only cost statements."""
     live.bump(hall_id)
-    db.session.commit()
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 def _locked_ticket(ticket: Ticket | int) -> Ticket:
@@ -289,6 +298,7 @@ def issue_ticket(
     if service.daily_limit is not None:
         issued = db.session.scalar(
             select(func.count(Ticket.id)).where(
+                Ticket.hall_id == hall.id,
                 Ticket.service_id == service.id,
                 Ticket.service_day == local.date(),
                 Ticket.transferred_from_id.is_(None),
