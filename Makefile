@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make run    the hall with demo data on SQLite, at http://127.0.0.1:5000
 #   make test   the whole suite, on SQLite and (when a server answers) PostgreSQL
+#   make bench  speed under load, as ratios to a bare Flask app (bench/README.md)
 # Both can be run again at any time.
 
 VENV      ?= .venv
@@ -18,7 +19,7 @@ ANY_HOUR  ?= 2026-12-05T03:00:00 2026-12-08T21:30:00 2026-12-05T12:00:00 \
              2026-12-05T21:30:00 2026-12-08T03:00:00 2026-12-08T12:00:00
 QUICK_TESTS ?= tests/services tests/views -m "not slow and not browser"
 
-.PHONY: run test test-any-hour lint format i18n translations services test-tools nginx \
+.PHONY: run test test-any-hour bench lint format i18n translations services test-tools nginx \
 	several-hosts clean
 
 run: $(VENV)/.runtime translations
@@ -43,6 +44,10 @@ test-any-hour: $(VENV)/.dev translations test-tools services
 		TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$$(echo $$instant | tr T ' ')" \
 			$(BIN)/pytest -n $(TEST_WORKERS) $(QUICK_TESTS) || exit 1; \
 	done
+
+# Not a test: prints req/s, p50, p99 and ratios; exits 1 only on errors or lost tickets.
+bench: $(VENV)/.dev translations services
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check hallapp tests bench

@@ -11,7 +11,7 @@ from flask_login import current_user
 from hallapp import access, errors, i18n, labels, logs, navigation, observe, validation
 from hallapp.config import Config, check_production, environment_overrides
 from hallapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
-from hallapp.sqlite import configure_sqlite
+from hallapp.sqlite import configure_sqlite, database_engine_options
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -56,6 +56,7 @@ def load_config(app: Flask, config: type | dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = (
             f"sqlite:///{Path(app.instance_path) / 'hall.sqlite'}"
         )
+    database_engine_options(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
     if not app.config.get("IDENTITY_HASH_KEY"):
@@ -84,7 +85,11 @@ def _instance_secret(app: Flask, name: str) -> str:
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
-        configure_sqlite(db.engine, immediate=app.config["SQLITE_IMMEDIATE_TRANSACTIONS"])
+        configure_sqlite(
+            db.engine,
+            immediate=app.config["SQLITE_IMMEDIATE_TRANSACTIONS"],
+            busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+        )
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)

@@ -21,6 +21,12 @@ class Config:
     REDIS_URL: str | None = None
     # SQLite only: writers queue up instead of failing; see hallapp/sqlite.py.
     SQLITE_IMMEDIATE_TRANSACTIONS = True
+    # How long a write waits for SQLite's one writer before the request fails with 503.
+    SQLITE_BUSY_TIMEOUT_MS = 5000
+    # PostgreSQL: a stopped or stalled database makes requests fail fast with 503.
+    DB_CONNECT_TIMEOUT_SECONDS = 3
+    DB_STATEMENT_TIMEOUT_MS = 15000
+    DB_LOCK_TIMEOUT_MS = 5000
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -56,11 +62,14 @@ class Config:
     QUEUE_RECOVERY_MINUTES = 30  # a no-show back within this window is put back in line
     QUEUE_RECOVERY_PLACES = 3  # ... this many places behind the head of the queue
     QUEUE_ESTIMATE_SAMPLE = 20  # recent services averaged for wait estimates
+    QUEUE_ESTIMATE_CACHE_SECONDS = 30  # each worker measures that mean at most this often
 
     # Keyed hash for identity numbers; set a real secret in production.
     IDENTITY_HASH_KEY: str | None = None
     # Days the desk keeps masked numbers, keyed hashes and phones; `flask purge` erases older.
     IDENTITY_RETENTION_DAYS = 30
+    # Booking CSV imports stop at this many rows (write transactions stay short).
+    APPOINTMENT_IMPORT_MAX_ROWS = 2000
 
     # Public screens (hallapp/blueprints/public).
     KIOSK_IDLE_SECONDS = 60  # the kiosk returns to its start screen after this idle time
@@ -71,6 +80,10 @@ class Config:
     # A kiosk's session (the only permanent session) lasts a working day; staff open it
     # again each morning. Also the lifetime of the permanent-session cookie.
     KIOSK_SESSION_LIFETIME = timedelta(hours=12)
+    # Phones poll their tracking page this often, and only while it is visible.
+    TRACK_POLL_SECONDS = 3
+    # Rendered live-screen fragments kept per worker, keyed by the hall's version.
+    LIVE_RENDER_CACHE_SIZE = 512
     # The address phones reach the tracking page at, for the QR code; None: this request's host.
     PUBLIC_BASE_URL: str | None = None
     # Text messages: a class path taking the app config, or None for the log-file gateway,

@@ -1,8 +1,12 @@
 """Error pages in the user's language; htmx requests get a small fragment instead of a page."""
 
+import contextlib
+
 from flask import Flask, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as DBTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from hallapp.extensions import db
@@ -17,6 +21,7 @@ TITLES = {
     422: lambda: _("Some values could not be accepted"),
     429: lambda: _("Too many attempts"),
     500: lambda: _("Something went wrong on our side"),
+    503: lambda: _("The service is briefly unavailable"),
 }
 
 EXPLANATIONS = {
@@ -28,6 +33,7 @@ EXPLANATIONS = {
     422: lambda: _("Please go back, correct the form and try again."),
     429: lambda: _("Please wait a few minutes before trying again."),
     500: lambda: _("The problem has been logged. Please try again in a moment."),
+    503: lambda: _("Please try again in a few seconds."),
 }
 
 
@@ -51,6 +57,18 @@ def register(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return render_error(error.code, getattr(error, "explanation", None))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(DBTimeoutError)
+    def database_unavailable(error):
+        # The database is stopped, restarting or stalled past its timeouts: say so at once
+        # (503, retry shortly) instead of a 500 or a hanging request.
+        with contextlib.suppress(Exception):  # the connection may be gone
+            db.session.rollback()
+        app.logger.warning("database unavailable: %s", type(error).__name__)
+        body, status = render_error(503)
+        return body, status, {"Retry-After": "2"}
 
     @app.errorhandler(500)
     def server_error(error):

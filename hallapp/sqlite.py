@@ -1,40 +1,73 @@
-"""SQLite as the hall's embedded default: foreign keys on, WAL, and one writer at a time.
+"""The database connection's safety settings: SQLite's one writer, and timeouts everywhere.
 
-With SQLITE_IMMEDIATE_TRANSACTIONS (the default) every transaction starts with BEGIN
-IMMEDIATE, so two workers can never both read "next number is 12" and both write it:
-the second waits for the first to commit (busy_timeout). That is what the queue's rules
-need from a database without row locks. The test process turns it off for its own
-session only, so its reads never hold the lock a live server under test is waiting for.
+SQLite: foreign keys on, WAL (readers never wait for the writer), and with
+SQLITE_IMMEDIATE_TRANSACTIONS (the default) every *writing* request's transaction starts
+with BEGIN IMMEDIATE, so two workers can never both read "next number is 12" and both
+write it: the second waits for the first to commit, at most SQLITE_BUSY_TIMEOUT_MS, then
+fails with 503. Reads (GET and HEAD requests) begin a deferred transaction and never take
+the write lock. The test process turns immediate transactions off for its own session
+only, so its reads never hold the lock a live server under test is waiting for.
+
+PostgreSQL: a connect timeout, and statement and lock timeouts, so that a stopped or
+stalled database makes requests fail fast (errors.py answers 503) instead of hanging.
 """
 
 import sqlite3
 
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+READING_METHODS = ("GET", "HEAD", "OPTIONS")
 
-def configure_sqlite(engine: Engine, immediate: bool) -> None:
+
+def database_engine_options(config: dict) -> None:
+    """Add the PostgreSQL timeouts to SQLALCHEMY_ENGINE_OPTIONS (config is changed)."""
+    uri = config.get("SQLALCHEMY_DATABASE_URI") or ""
+    if not uri.startswith("postgresql"):
+        return
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.get("connect_args") or {})
+    connect_args.setdefault("connect_timeout", int(config["DB_CONNECT_TIMEOUT_SECONDS"]))
+    connect_args.setdefault(
+        "options",
+        f"-c statement_timeout={int(config['DB_STATEMENT_TIMEOUT_MS'])}"
+        f" -c lock_timeout={int(config['DB_LOCK_TIMEOUT_MS'])}",
+    )
+    options["connect_args"] = connect_args
+    options.setdefault("pool_timeout", int(config["DB_CONNECT_TIMEOUT_SECONDS"]))
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def configure_sqlite(engine: Engine, immediate: bool, busy_timeout_ms: int = 5000) -> None:
     if engine.dialect.name != "sqlite":
         return
-    event.listen(engine, "connect", _on_connect)
+
+    def on_connect(dbapi_connection, _record) -> None:
+        if not isinstance(dbapi_connection, sqlite3.Connection):
+            return
+        # Let SQLAlchemy's begin event issue BEGIN itself instead of pysqlite's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", _begin_immediate if immediate else _begin_deferred)
 
 
-def _on_connect(dbapi_connection, _record) -> None:
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    # Let SQLAlchemy's begin event issue BEGIN itself instead of pysqlite's implicit one.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _reading_request() -> bool:
+    return has_request_context() and request.method in READING_METHODS
 
 
 def _begin_immediate(connection) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    if _reading_request():
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _begin_deferred(connection) -> None:

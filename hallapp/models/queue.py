@@ -95,6 +95,9 @@ class Ticket(Base):
     no_show_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     parked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # issueTicket's Idempotency-Key, prefixed with the device id: a retried request
+    # (the answer was lost) gets this ticket again instead of a second one.
+    idempotency_key: Mapped[str | None] = mapped_column(String(160), unique=True)
 
     hall: Mapped[Hall] = relationship()
     service: Mapped[Service] = relationship()

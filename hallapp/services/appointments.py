@@ -314,8 +314,29 @@ def _parse_header(row: list[str]) -> list[str] | None:
 MAX_CELL_CHARS = 500
 
 
+def _max_rows() -> int:
+    from flask import current_app
+
+    return int(current_app.config["APPOINTMENT_IMPORT_MAX_ROWS"])
+
+
+@dataclass
+class _Row:
+    line: int
+    values: dict
+    code: str = ""
+    service: Service | None = None
+    starts_at: datetime | None = None
+
+
 def import_bookings(hall: Hall, data: bytes, *, actor: Staff | None, now: datetime) -> ImportResult:
-    """All rows or none: any bad row is reported with its line number and nothing is saved."""
+    """All rows or none: any bad row is reported with its line number and nothing is saved.
+
+    At most APPOINTMENT_IMPORT_MAX_ROWS rows. Every row is parsed and checked first, with
+    two reads for the whole file (codes already imported, the slots named); only a file
+    with no error is written, in one short transaction, so SQLite's single writer is held
+    for the writing alone and the board, the API and /healthz keep answering meanwhile.
+    """
     text = decode_upload(data)
     reader = csv.reader(io.StringIO(text))
     result = ImportResult()
@@ -332,11 +353,13 @@ def import_bookings(hall: Hall, data: bytes, *, actor: Staff | None, now: dateti
         return result
     services = {s.code: s for s in hall.services}
     tz = _tz(hall)
+    limit = _max_rows()
+    rows: list[_Row] = []
     seen_codes: set[str] = set()
-    rows = iter(reader)
+    lines = iter(reader)
     while True:
         try:
-            row = next(rows)
+            row = next(lines)
         except StopIteration:
             break
         except csv.Error:  # a field beyond the csv module's 128 KiB, a NUL byte
@@ -345,6 +368,12 @@ def import_bookings(hall: Hall, data: bytes, *, actor: Staff | None, now: dateti
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue
+        if len(rows) + len(result.errors) >= limit:  # one more row than allowed
+            too_many = _l(
+                "A file may hold at most %(n)s bookings; split it and import each part.", n=limit
+            )
+            result.errors.append((line, str(too_many)))
+            break
         if any(len(cell) > MAX_CELL_CHARS for cell in row):
             result.errors.append(
                 (line, str(_l("A cell holds more than %(n)d characters.", n=MAX_CELL_CHARS)))
@@ -355,14 +384,28 @@ def import_bookings(hall: Hall, data: bytes, *, actor: Staff | None, now: dateti
                 (line, str(_l("Expected %(n)d columns, found %(m)d.", n=len(names), m=len(row))))
             )
             continue
-        values = {name: cell.strip() for name, cell in zip(names, row, strict=True)}
-        error = _import_row(hall, values, services, tz, seen_codes, actor, now)
+        parsed = _Row(line, {name: cell.strip() for name, cell in zip(names, row, strict=True)})
+        error = _parse_row(parsed, services, tz, seen_codes)
         if error:
             result.errors.append((line, str(error)))
+        else:
+            rows.append(parsed)
+    if len(rows) + len(result.errors) > limit:
+        db.session.rollback()
+        return result
+    refused = _check_against_database(rows, result)
+    slots = _slots_for(rows)
+    for parsed in rows:
+        if parsed.line in refused:
+            continue
+        error = _write_row(hall, parsed, slots, actor, now)
+        if error:
+            result.errors.append((parsed.line, str(error)))
         else:
             result.imported += 1
     if result.errors:
         db.session.rollback()
+        result.errors.sort(key=lambda item: item[0])
         result.imported = 0
         return result
     audit.record(
@@ -383,15 +426,15 @@ def import_bookings(hall: Hall, data: bytes, *, actor: Staff | None, now: dateti
     return result
 
 
-def _import_row(hall, values, services, tz, seen_codes, actor, now):
+def _parse_row(parsed: _Row, services, tz, seen_codes) -> str | None:
+    """Checks that need no database: code, service, date and time."""
+    values = parsed.values
     code = values["booking_code"].upper()
     if not code or len(code) > 16:
         return _l("The booking code is missing or longer than 16 characters.")
     if code in seen_codes:
         return _l("The booking code %(code)s appears twice in the file.", code=code)
     seen_codes.add(code)
-    if db.session.scalar(select(Appointment.id).where(Appointment.code == code)):
-        return _l("The booking code %(code)s was already imported.", code=code)
     service = services.get(values["service"].upper())
     if service is None:
         return _l("Unknown service %(service)s.", service=values["service"])
@@ -403,23 +446,75 @@ def _import_row(hall, values, services, tz, seen_codes, actor, now):
         at = time.fromisoformat(values["time"][:5].zfill(5))
     except ValueError:
         return _l("The time %(value)s is not a time like 09:30.", value=values["time"])
-    starts_at = datetime.combine(day, at, tzinfo=tz)
-    slot = db.session.scalar(
-        select(AppointmentSlot).where(
-            AppointmentSlot.service_id == service.id, AppointmentSlot.starts_at == starts_at
+    parsed.code, parsed.service = code, service
+    parsed.starts_at = datetime.combine(day, at, tzinfo=tz)
+    return None
+
+
+def _check_against_database(rows: list[_Row], result: ImportResult) -> set[int]:
+    """Codes already imported and slots that do not exist, in two reads for the file;
+    returns the lines refused."""
+    codes = [row.code for row in rows]
+    taken: set[str] = set()
+    for start in range(0, len(codes), 500):
+        taken |= set(
+            db.session.scalars(
+                select(Appointment.code).where(Appointment.code.in_(codes[start : start + 500]))
+            )
         )
-    )
-    if slot is None:
-        return _l(
-            "There is no %(service)s slot at %(day)s %(time)s.",
-            service=service.code,
-            day=day.isoformat(),
-            time=at.strftime("%H:%M"),
+    slots = _slots_for(rows)
+    refused: set[int] = set()
+    for row in rows:
+        if row.code in taken or (row.service.id, row.starts_at) not in slots:
+            refused.add(row.line)
+        if row.code in taken:
+            result.errors.append(
+                (
+                    row.line,
+                    str(_l("The booking code %(code)s was already imported.", code=row.code)),
+                )
+            )
+        elif (row.service.id, row.starts_at) not in slots:
+            local = row.starts_at
+            result.errors.append(
+                (
+                    row.line,
+                    str(
+                        _l(
+                            "There is no %(service)s slot at %(day)s %(time)s.",
+                            service=row.service.code,
+                            day=local.date().isoformat(),
+                            time=local.strftime("%H:%M"),
+                        )
+                    ),
+                )
+            )
+    return refused
+
+
+def _slots_for(rows: list[_Row]) -> dict:
+    """(service id, start) -> slot id for the slots the rows name."""
+    if not rows:
+        return {}
+    service_ids = {row.service.id for row in rows}
+    first = min(row.starts_at for row in rows)
+    last = max(row.starts_at for row in rows)
+    found = db.session.execute(
+        select(AppointmentSlot.id, AppointmentSlot.service_id, AppointmentSlot.starts_at).where(
+            AppointmentSlot.service_id.in_(service_ids),
+            AppointmentSlot.starts_at >= first,
+            AppointmentSlot.starts_at <= last,
         )
+    ).all()
+    return {(service_id, starts_at): slot_id for slot_id, service_id, starts_at in found}
+
+
+def _write_row(hall, parsed: _Row, slots: dict, actor, now):
+    values = parsed.values
     try:
         with db.session.begin_nested():
             _add_appointment(
-                slot.id,
+                slots[(parsed.service.id, parsed.starts_at)],
                 hall=hall,
                 citizen_name=values["name"],
                 document_number=values["document_number"],
@@ -427,7 +522,7 @@ def _import_row(hall, values, services, tz, seen_codes, actor, now):
                 source="import",
                 actor=actor,
                 now=now,
-                code=code,
+                code=parsed.code,
             )
     except HallError as error:
         return error.message

@@ -326,14 +326,15 @@ def safely(step, *args, **kwargs) -> None:
         log.exception("notification enqueue failed")
 
 
-def enqueue_due(*, now: datetime) -> int:
+def enqueue_due(*, now: datetime, hall_ids: list[int] | None = None) -> int:
     """Queue the messages the queue's state calls for now: a call -> "go to counter N";
     a waiting ticket now at most AHEAD_ALERT places from the front -> "N people ahead".
-    Idempotent (one message per situation), so it may run after every step and on a timer."""
+    Idempotent (one message per situation), so the `notify` worker may run it every round;
+    `hall_ids` limits it to the halls that changed."""
     from hallapp.models.queue import Ticket, TicketEvent
     from hallapp.services import queue
 
-    rows = db.session.execute(
+    query = (
         select(NotificationSubscription, Ticket)
         .join(Ticket, Ticket.id == NotificationSubscription.ticket_id)
         .where(
@@ -341,7 +342,12 @@ def enqueue_due(*, now: datetime) -> int:
             Ticket.status.in_(("waiting", "called")),
             Ticket.issued_at >= now - timedelta(days=1),
         )
-    ).all()
+    )
+    if hall_ids is not None:
+        if not hall_ids:
+            return 0
+        query = query.where(Ticket.hall_id.in_(hall_ids))
+    rows = db.session.execute(query).all()
     added = 0
     for subscription, ticket in rows:
         if ticket.status == "called" and ticket.counter is not None:
@@ -365,4 +371,18 @@ def enqueue_due(*, now: datetime) -> int:
                 params = {"label": ticket.label, "n": ahead}
                 added += add_message(subscription, "ahead", "ticket_ahead", params, now) is not None
     db.session.commit()
+    return added
+
+
+def enqueue_for_changed_halls(*, now: datetime, seen: dict[int, int]) -> int:
+    """One round of the `notify` worker: enqueue only for halls whose live version moved
+    since the last round (`seen` maps hall id -> version and is updated). Queue steps no
+    longer enqueue inside their request; this keeps the texts a second or two behind."""
+    from hallapp.models import HallVersion
+
+    versions = dict(db.session.execute(select(HallVersion.hall_id, HallVersion.version)).all())
+    db.session.rollback()
+    changed = [hall_id for hall_id, version in versions.items() if seen.get(hall_id) != version]
+    added = enqueue_due(now=now, hall_ids=changed) if changed else 0
+    seen.update(versions)
     return added

@@ -148,8 +148,18 @@ def board(
         if fresh and statuses[ticket_of[call.event_id]] in ("called", "serving"):
             now_calling.append(call)
     now_calling = now_calling[:NOW_SHOWING]
-    showing = {call.event_id for call in now_calling}
-    recent = [call for call in calls if call.event_id not in showing][:RECENT_CALLS]
+    # Recent calls: each ticket once (its latest call, marked when it was called again),
+    # and not the tickets already in "now calling".
+    recalled = {call.label for call in calls if call.recall}
+    listed = {call.label for call in now_calling}
+    recent: list[Call] = []
+    for call in calls:
+        if call.label in listed:
+            continue
+        listed.add(call.label)
+        call.recall = call.label in recalled
+        recent.append(call)
+    recent = recent[:RECENT_CALLS]
 
     waiting_counts = dict(
         db.session.execute(
@@ -228,7 +238,7 @@ def ticket_state(ticket: Ticket, *, now: datetime) -> TicketState:
     from hallapp.services import queue
 
     ahead = queue.position(ticket, now=now) if ticket.status == "waiting" else None
-    wait = queue.estimate_ticket_wait(ticket, now=now) if ticket.status == "waiting" else None
+    wait = queue.estimate_ticket_wait(ticket, now=now, ahead=ahead) if ahead is not None else None
     successor = None
     if ticket.status == "transferred":
         successor = db.session.scalar(

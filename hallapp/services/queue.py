@@ -153,8 +153,17 @@ def _event(
 
 
 def _commit(hall_id: int) -> None:
+    """Bump the hall's version and commit, keeping the rows just written loaded: the answer
+    (the ticket, its counter and service) is what this transaction wrote, so re-reading
+    each of them after the commit would only cost statements."""
     live.bump(hall_id)
-    db.session.commit()
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 def _locked_ticket(ticket: Ticket | int) -> Ticket:
@@ -255,8 +264,13 @@ def issue_ticket(
     now: datetime,
     actor: Staff | None = None,
     device: DeviceToken | None = None,
+    idempotency_key: str | None = None,
 ) -> Ticket:
-    """Give a visitor the next number of a service today (A001, A002 ...), during opening hours."""
+    """Give a visitor the next number of a service today (A001, A002 ...), during opening hours.
+
+    With an `idempotency_key` (the device's retry of a request whose answer was lost), a
+    ticket already issued under that key is returned as it is, and nothing new is made.
+    """
     if source not in TICKET_SOURCES:
         _refuse(InvalidValue(_l("Unknown ticket source."), field="source"))
     if priority_class not in PRIORITY_CLASSES:
@@ -277,6 +291,11 @@ def issue_ticket(
     )
     if service is None:
         _refuse(UnknownService())
+    if idempotency_key is not None:
+        earlier = ticket_by_idempotency_key(idempotency_key)
+        if earlier is not None:
+            db.session.rollback()
+            return earlier
     if not service.active:
         _refuse(ServiceInactive())
     local = now.astimezone(hall_zone(hall))
@@ -287,6 +306,7 @@ def issue_ticket(
     if service.daily_limit is not None:
         issued = db.session.scalar(
             select(func.count(Ticket.id)).where(
+                Ticket.hall_id == hall.id,
                 Ticket.service_id == service.id,
                 Ticket.service_day == local.date(),
                 Ticket.transferred_from_id.is_(None),
@@ -308,10 +328,15 @@ def issue_ticket(
         source=source,
         priority_class=_priority_for(priority_class, visit),
         arrival_at=now,
+        idempotency_key=idempotency_key,
     )
     _event(ticket, "issued", now=now, actor=actor, device=device, detail=source)
     _commit(hall.id)
     return ticket
+
+
+def ticket_by_idempotency_key(key: str) -> Ticket | None:
+    return db.session.scalar(select(Ticket).where(Ticket.idempotency_key == key))
 
 
 def next_waiting_ticket(
@@ -358,6 +383,40 @@ def _in_call_order(hall_id: int, service_ids: list[int], now: datetime):
         )
         .order_by(preference, lane, Ticket.arrival_at, Ticket.id)
     )
+
+
+def waiting_list(
+    hall_id: int, service_ids: list[int], *, now: datetime, limit: int = 30
+) -> tuple[list[tuple[Ticket, timedelta | None]], int]:
+    """The first `limit` waiting tickets in call order, each with its wait estimate, and how
+    many wait in all: two queries and one estimate per service, whatever the queue length.
+
+    Within the call order each service's tickets come in that service's own order, so a
+    ticket's place in its queue is the number of its service's tickets before it here.
+    """
+    if not service_ids:
+        return [], 0
+    first = list(db.session.scalars(_in_call_order(hall_id, service_ids, now).limit(limit)))
+    total = db.session.scalar(
+        select(func.count(Ticket.id)).where(
+            Ticket.hall_id == hall_id,
+            Ticket.status == "waiting",
+            Ticket.service_id.in_(service_ids),
+        )
+    )
+    seen: dict[int, int] = {}
+    per_ticket: dict[int, timedelta | None] = {}
+    unit: dict[int, timedelta | None] = {}
+    for ticket in first:
+        ahead = seen.get(ticket.service_id, 0)
+        seen[ticket.service_id] = ahead + 1
+        if ticket.service_id not in unit:
+            one = estimate_wait(ticket.service, now=now, ahead=1)
+            unit[ticket.service_id] = one
+        per_ticket[ticket.id] = (
+            None if unit[ticket.service_id] is None else unit[ticket.service_id] * ahead
+        )
+    return [(ticket, per_ticket[ticket.id]) for ticket in first], total
 
 
 def counter_service_ids(counter: Counter) -> list[int]:
@@ -465,6 +524,7 @@ def finish(
     ticket.closed_at = now
     _event(ticket, "finished", now=now, actor=actor, device=device)
     _commit(ticket.hall_id)
+    forget_service_statistics(ticket.service_id)
     return ticket
 
 
@@ -655,11 +715,14 @@ def cancel(
     now: datetime,
     actor: Staff | None = None,
     device: DeviceToken | None = None,
+    counter: Counter | None = None,
 ) -> Ticket:
     """Withdraw a ticket that has not been served (the visitor no longer needs it)."""
     ticket = _locked_ticket(ticket)
     if ticket.status not in ("waiting", "parked", "called"):
         _illegal(ticket, _l("cancel"))
+    if ticket.status == "called":
+        _check_counter(ticket, counter)
     ticket.status = "cancelled"
     ticket.closed_at = now
     _event(ticket, "cancelled", now=now, actor=actor, device=device)
@@ -724,14 +787,38 @@ def sign_in_to_counter(counter: Counter, staff: Staff, *, now: datetime) -> Coun
     return counter
 
 
+def _lane(ticket: Ticket, now: datetime) -> int:
+    """0 for the priority lane (a priority class, or a normal ticket past the aging limit)."""
+    aged = now - timedelta(minutes=_setting("QUEUE_PRIORITY_AGING_MINUTES"))
+    return 0 if ticket.priority_class != "normal" or ticket.arrival_at <= aged else 1
+
+
 def position(ticket: Ticket, *, now: datetime | None = None) -> int | None:
-    """How many tickets are ahead of a waiting ticket in its service's queue (0 = next)."""
+    """How many tickets are ahead of a waiting ticket in its service's queue (0 = next).
+
+    One counting query in the order of next_waiting_ticket (lane, arrival, id), so its
+    cost does not grow with the length of the queue beyond the index range it counts.
+    """
     if ticket.status != "waiting":
         return None
     now = now or datetime.now(ZoneInfo("UTC"))
-    queue = waiting_tickets(ticket.hall_id, [ticket.service_id], now=now)
-    ids = [other.id for other in queue]
-    return ids.index(ticket.id) if ticket.id in ids else None
+    aged = now - timedelta(minutes=_setting("QUEUE_PRIORITY_AGING_MINUTES"))
+    lane = case((or_(Ticket.priority_class != "normal", Ticket.arrival_at <= aged), 0), else_=1)
+    mine = _lane(ticket, now)
+    earlier = or_(
+        Ticket.arrival_at < ticket.arrival_at,
+        (Ticket.arrival_at == ticket.arrival_at) & (Ticket.id < ticket.id),
+    )
+    ahead = or_(lane < mine, (lane == mine) & earlier)
+    return db.session.scalar(
+        select(func.count(Ticket.id)).where(
+            Ticket.hall_id == ticket.hall_id,
+            Ticket.status == "waiting",
+            Ticket.service_id == ticket.service_id,
+            Ticket.id != ticket.id,
+            ahead,
+        )
+    )
 
 
 def recent_service_times(service: Service, *, now: datetime) -> list[timedelta]:
@@ -763,6 +850,33 @@ def recent_service_times(service: Service, *, now: datetime) -> list[timedelta]:
     return [at - started[ticket_id] for ticket_id, at in finished if ticket_id in started]
 
 
+def _statistics_cache() -> dict:
+    return current_app.extensions.setdefault("hall_service_statistics", {})
+
+
+def forget_service_statistics(service_id: int) -> None:
+    """A service just finished here: this worker measures its mean again on the next ask."""
+    _statistics_cache().pop(service_id, None)
+
+
+def mean_service_time(service: Service, *, now: datetime) -> timedelta | None:
+    """The mean of recent_service_times, kept per worker for QUEUE_ESTIMATE_CACHE_SECONDS.
+
+    Estimates are asked on every issue and every poll; the mean changes only when a
+    service finishes, so it is measured at most once in that time (finishing in this
+    worker forgets it at once; other workers follow within the cache time).
+    """
+    cache = _statistics_cache()
+    ttl = timedelta(seconds=_setting("QUEUE_ESTIMATE_CACHE_SECONDS"))
+    hit = cache.get(service.id)
+    if hit is not None and timedelta(0) <= now - hit[0] < ttl:
+        return hit[1]
+    samples = recent_service_times(service, now=now)
+    mean = sum(samples, timedelta()) / len(samples) if samples else None
+    cache[service.id] = (now, mean)
+    return mean
+
+
 def open_counters_for(service: Service) -> int:
     return db.session.scalar(
         select(func.count(Counter.id))
@@ -782,9 +896,11 @@ def estimate_wait(service: Service, *, now: datetime, ahead: int | None = None) 
     Counters shared with other services are counted whole, so the estimate errs short when
     they are busy elsewhere.
     """
-    samples = recent_service_times(service, now=now)
+    mean = mean_service_time(service, now=now)
+    if mean is None:
+        return None
     counters = open_counters_for(service)
-    if not samples or not counters:
+    if not counters:
         return None
     if ahead is None:
         ahead = db.session.scalar(
@@ -792,13 +908,16 @@ def estimate_wait(service: Service, *, now: datetime, ahead: int | None = None) 
                 Ticket.service_id == service.id, Ticket.status == "waiting"
             )
         )
-    mean = sum(samples, timedelta()) / len(samples)
     return mean * ahead / counters
 
 
-def estimate_ticket_wait(ticket: Ticket, *, now: datetime) -> timedelta | None:
-    """The estimate for a waiting ticket, from its position in its queue."""
-    ahead = position(ticket, now=now)
+def estimate_ticket_wait(
+    ticket: Ticket, *, now: datetime, ahead: int | None = None
+) -> timedelta | None:
+    """The estimate for a waiting ticket, from its position in its queue (pass `ahead`
+    when the caller already knows it)."""
+    if ahead is None:
+        ahead = position(ticket, now=now)
     if ahead is None:
         return None
     return estimate_wait(ticket.service, now=now, ahead=ahead)

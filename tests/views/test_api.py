@@ -22,6 +22,9 @@ OPERATIONS = {
     "transferTicket",
     "setCounterState",
     "getDisplay",
+    "walkoutTicket",
+    "cancelTicket",
+    "getCounter",
 }
 
 

@@ -264,11 +264,13 @@ def test_kiosk_issuing_is_rate_limited_per_kiosk(app, kiosk, open_hall):
     assert statuses == [303, 303, 303, 429]
 
 
-def test_a_broken_outbox_never_stops_the_kiosk_issuing(kiosk, open_hall, db, monkeypatch):
-    def broken(**kwargs):
-        raise RuntimeError("outbox table missing")
+def test_issuing_at_the_kiosk_leaves_the_texts_to_the_notify_worker(
+    kiosk, open_hall, db, monkeypatch
+):
+    def must_not_run(**kwargs):
+        raise AssertionError("texts are queued by the notify worker, not in the request")
 
-    monkeypatch.setattr(notifications, "enqueue_due", broken)
+    monkeypatch.setattr(notifications, "enqueue_due", must_not_run)
     response = kiosk.post("/kiosk/demo/tickets", data={"service": "A"})
     assert response.status_code == 303
     assert tickets_count(db) == 1
@@ -334,31 +336,43 @@ def test_no_public_page_shows_a_phone_number_or_a_name(client, open_hall, login_
         assert_nothing_personal(response.get_data(as_text=True))
 
 
-def test_a_call_from_the_counter_console_queues_a_text_for_the_citizen(open_hall, login_as, db):
+def test_a_call_from_the_counter_console_is_texted_by_the_notify_worker_round(
+    open_hall, login_as, db
+):
     clerk = login_as("counter")
     mine = issue(open_hall, "A", now=utcnow())
     notifications.subscribe(mine, "13800138000", now=utcnow())
     queue.sign_in_to_counter(open_counter(open_hall, 1), clerk.staff, now=utcnow())
 
+    seen: dict[int, int] = {}
+    notifications.enqueue_for_changed_halls(now=utcnow(), seen=seen)
+
     response = clerk.post("/queue/counters/1/next", headers={"HX-Request": "true"})
 
     assert response.status_code == 200
     db.session.rollback()
+    assert db.session.scalars(select(OutboxMessage)).all() == []  # not inside the request
+    assert notifications.enqueue_for_changed_halls(now=utcnow(), seen=seen) == 1
     [message] = db.session.scalars(select(OutboxMessage)).all()
     assert message.body == "号码 A001：请现在到 1 号窗口办理。"
+    # Nothing changed since that round: the next round does not even look.
+    assert notifications.enqueue_for_changed_halls(now=utcnow(), seen=seen) == 0
 
 
 def test_a_finished_ticket_stops_polling_and_offers_the_visit_rating(client, open_hall, db):
     mine = issue(open_hall, "A", now=utcnow())
     waiting = client.get(f"/t/{mine.public_id}").get_data(as_text=True)
-    assert 'hx-trigger="every 1s"' in waiting and "track-rating" not in waiting
+    assert (
+        'hx-trigger="every 3s, hall:visible from:body" data-poll-when-visible' in waiting
+        and "track-rating" not in waiting
+    )
     call(open_hall, 1, now=utcnow())
     ticket = db.session.get(Ticket, mine.id)
     queue.start(ticket, now=utcnow())
     queue.finish(ticket, now=utcnow())
 
     done = client.get(f"/t/{mine.public_id}").get_data(as_text=True)
-    assert 'hx-trigger="every 1s"' not in done
+    assert "data-poll-when-visible" not in done
     assert f'hx-get="/rate/{mine.public_id}"' in done
     rating = client.get(f"/rate/{mine.public_id}", headers={"HX-Request": "true"})
     assert rating.status_code == 200 and 'id="feedback-rating"' in rating.get_data(as_text=True)

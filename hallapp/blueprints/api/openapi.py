@@ -102,7 +102,7 @@ def openapi_document() -> dict:
     def responses(**codes: str) -> dict:
         return {status: _error(name) for status, name in codes.items()}
 
-    return {
+    document = {
         "openapi": "3.0.3",
         "info": {
             "title": "Hall device API",
@@ -140,7 +140,19 @@ def openapi_document() -> dict:
                 "post": {
                     "operationId": "issueTicket",
                     "summary": "Issue a ticket (kiosk tokens)",
+                    "description": (
+                        "Send an Idempotency-Key with each new ticket request and the same key "
+                        "when retrying it: a retry returns the ticket already issued."
+                    ),
                     "tags": ["kiosk"],
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,100}$"},
+                        }
+                    ],
                     "requestBody": {
                         "required": True,
                         "content": {
@@ -238,6 +250,47 @@ def openapi_document() -> dict:
             },
             "/tickets/{public_id}/no-show": {
                 "post": _counter_step("noShowTicket", "The called visitor did not come")
+            },
+            "/tickets/{public_id}/walkout": {
+                "post": _counter_step(
+                    "walkoutTicket", "A waiting or parked visitor left before being called"
+                )
+            },
+            "/tickets/{public_id}/cancel": {
+                "post": _counter_step(
+                    "cancelTicket",
+                    "Withdraw a waiting or parked ticket, or the one called to this counter",
+                )
+            },
+            "/counter": {
+                "get": {
+                    "operationId": "getCounter",
+                    "summary": "The token's counter: its state and the ticket it holds",
+                    "description": (
+                        "A pad that lost the answer to callNext finds its ticket here."
+                    ),
+                    "tags": ["counter"],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["counter", "ticket"],
+                                "properties": {
+                                    "counter": {
+                                        "type": "object",
+                                        "properties": {
+                                            "number": {"type": "integer"},
+                                            "state": {"type": "string"},
+                                        },
+                                    },
+                                    "ticket": {**_ref("Ticket"), "nullable": True},
+                                },
+                            },
+                            "The counter and its current ticket (null when free)",
+                        ),
+                        **responses(**{"401": "Unauthorized", "403": "Forbidden"}),
+                    },
+                }
             },
             "/tickets/{public_id}/transfer": {
                 "post": _counter_step(
@@ -381,7 +434,15 @@ def openapi_document() -> dict:
                     ("NotFound", "No such ticket in this hall"),
                     ("Conflict", "The hall's rules refuse this step now"),
                     ("Unprocessable", "Unknown service code or value"),
+                    ("ServiceUnavailable", "The database cannot be reached; retry shortly"),
+                    ("InternalError", "An unexpected failure (logged)"),
                 )
             },
         },
     }
+    # Every operation may fail on the server's side; those answers are JSON too.
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            operation["responses"].setdefault("500", _error("InternalError"))
+            operation["responses"].setdefault("503", _error("ServiceUnavailable"))
+    return document

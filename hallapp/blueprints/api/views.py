@@ -3,15 +3,21 @@ bearer token itself, through @device_required; the queue's rules are the same se
 functions the counter console uses.
 """
 
+import contextlib
+import json
 import math
+import re
 from datetime import datetime, timedelta
 from functools import wraps
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as DBTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from hallapp import render_cache
 from hallapp.access import public
 from hallapp.blueprints.api import bp
 from hallapp.blueprints.api.openapi import openapi_document
@@ -55,6 +61,25 @@ def error_response(status: int, code: str, message: str):
 @bp.errorhandler(HTTPException)
 def http_error(error: HTTPException):
     return error_response(error.code or 500, f"http_{error.code}", error.description or "")
+
+
+@bp.errorhandler(Exception)
+def unexpected_error(error: Exception):
+    """Every failure answers JSON: 503 while the database cannot be reached (devices retry),
+    500 with a stable code for anything else (logged with its traceback)."""
+    with contextlib.suppress(Exception):  # the connection may be gone
+        db.session.rollback()
+    if isinstance(error, (OperationalError, InterfaceError, DBTimeoutError)):
+        current_app.logger.warning("database unavailable: %s", type(error).__name__)
+        response = error_response(
+            503,
+            "database_unavailable",
+            _("The hall's database cannot be reached. Try again in a few seconds."),
+        )
+        response.headers["Retry-After"] = "2"
+        return response
+    current_app.logger.exception("API request failed")
+    return error_response(500, "internal_error", _("Something went wrong on our side."))
 
 
 @bp.errorhandler(HallError)
@@ -114,17 +139,22 @@ def _minutes(wait: timedelta | None) -> int | None:
 def ticket_json(ticket: Ticket, now: datetime) -> dict:
     """What anyone holding the public id may know: nothing about the person."""
     counter = db.session.get(Counter, ticket.counter_id) if ticket.counter_id else None
+    ahead = queue.position(ticket, now=now)
+    wait = queue.estimate_ticket_wait(ticket, now=now, ahead=ahead) if ahead is not None else None
     return {
         "public_id": ticket.public_id,
         "label": ticket.label,
         "service": ticket.service.code,
         "status": ticket.status,
-        "position": queue.position(ticket, now=now),
-        "estimated_wait_minutes": _minutes(queue.estimate_ticket_wait(ticket, now=now)),
+        "position": ahead,
+        "estimated_wait_minutes": _minutes(wait),
         "counter": counter.number if counter else None,
         "issued_at": ticket.issued_at.isoformat(),
         "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
     }
+
+
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 
 def _hall_ticket(public_id: str) -> Ticket:
@@ -194,15 +224,28 @@ def issue_ticket():
     priority = body.get("priority_class", "normal")
     if not isinstance(code, str) or not isinstance(priority, str):
         raise InvalidValue(_('Give the service code as text, e.g. "A".'))
+    key = request.headers.get("Idempotency-Key")
+    if key is not None:
+        if not IDEMPOTENCY_KEY.match(key):
+            raise InvalidValue(_("The Idempotency-Key is 1 to 100 letters, digits, - or _."))
+        key = f"{g.device.id}:{key}"
     now = utcnow()
-    ticket = queue.issue_ticket(
-        g.device.hall,
-        code,
-        source="kiosk",
-        priority_class=priority,
-        now=now,
-        device=g.device,
-    )
+    try:
+        ticket = queue.issue_ticket(
+            g.device.hall,
+            code,
+            source="kiosk",
+            priority_class=priority,
+            now=now,
+            device=g.device,
+            idempotency_key=key,
+        )
+    except IntegrityError:
+        # The same key raced in twice: the other request made the ticket; answer with it.
+        db.session.rollback()
+        ticket = queue.ticket_by_idempotency_key(key) if key else None
+        if ticket is None:
+            raise
     tracking_url = request.url_root.rstrip("/") + queue.tracking_path(ticket)
     response = jsonify(
         {
@@ -222,6 +265,22 @@ def issue_ticket():
 @device_required(*READERS)
 def get_ticket(public_id):
     return jsonify({"ticket": ticket_json(_hall_ticket(public_id), utcnow())})
+
+
+@bp.get("/counter")
+@public
+@device_required("counter")
+def get_counter():
+    """The token's counter: its state and the ticket it holds, if any. A pad that lost the
+    answer to callNext asks here instead of getting counter_busy for ever."""
+    counter = g.device.counter
+    ticket = queue.current_ticket(counter)
+    return jsonify(
+        {
+            "counter": {"number": counter.number, "state": counter.state},
+            "ticket": ticket_json(ticket, utcnow()) if ticket else None,
+        }
+    )
 
 
 @bp.post("/counter/call-next")
@@ -271,6 +330,26 @@ def no_show_ticket(public_id):
     return _step(queue.mark_no_show, public_id)
 
 
+@bp.post("/tickets/<public_id>/walkout")
+@public
+@device_required("counter")
+def walkout_ticket(public_id):
+    """A waiting or parked visitor of this hall left before being called."""
+    ticket = _hall_ticket(public_id)
+    ticket = queue.record_walkout(ticket, now=utcnow(), device=g.device)
+    return jsonify({"ticket": ticket_json(ticket, utcnow())})
+
+
+@bp.post("/tickets/<public_id>/cancel")
+@public
+@device_required("counter")
+def cancel_ticket(public_id):
+    """Withdraw a waiting or parked ticket of this hall, or the one called to this counter."""
+    ticket = _hall_ticket(public_id)
+    ticket = queue.cancel(ticket, now=utcnow(), device=g.device, counter=g.device.counter)
+    return jsonify({"ticket": ticket_json(ticket, utcnow())})
+
+
 @bp.post("/tickets/<public_id>/transfer")
 @public
 @device_required("counter")
@@ -303,7 +382,16 @@ def get_display():
     since = bounded_int(request.args.get("since"))
     if since is not None and since == version:
         return "", 204
-    return jsonify(queue.display_board(g.device.hall, now=utcnow()) | {"version": version})
+    now = utcnow()
+    # Every hall's day starts on a quarter hour of UTC: within one, the board of a version
+    # is the same for every display of the hall, so it is built once.
+    quarter = f"{now:%Y%m%d%H}{now.minute // 15}"
+
+    def build() -> str:
+        return json.dumps(queue.display_board(g.device.hall, now=now) | {"version": version})
+
+    body = render_cache.cached(("getDisplay", hall_id, version, quarter), build)
+    return current_app.response_class(body, mimetype="application/json")
 
 
 @bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

@@ -16,15 +16,17 @@ notify_group = AppGroup("notify", help="Text messages to citizens who left a pho
 @click.option("--loop", "every", type=float, default=0, help="Run again every N seconds.")
 @click.option("--rounds", type=int, default=0, help="With --loop: stop after N rounds.")
 def send_pending_command(every: float, rounds: int) -> None:
-    """Queue what the queue calls for, then send every due message (retrying failures)."""
+    """Queue what the queue calls for (in the halls that changed since the last round),
+    then send every due message (retrying failures). Run it with --loop 2 beside the app."""
     try:
         gateway = notifications.gateway_from_config()
     except notifications.GatewayNotConfigured as error:
         raise click.ClickException(str(error)) from error
     done = 0
+    seen: dict[int, int] = {}
     while True:
         now = utcnow()
-        notifications.safely(notifications.enqueue_due, now=now)
+        notifications.safely(notifications.enqueue_for_changed_halls, now=now, seen=seen)
         counts = notifications.send_pending(now, gateway)
         click.echo(
             f"sent {counts['sent']}, written to the log {counts['logged']}, "

@@ -6,6 +6,7 @@ Nothing rendered here may carry a name, a document number or a phone number.
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from hallapp import render_cache
 from hallapp.access import public
 from hallapp.blueprints.public import bp
 from hallapp.blueprints.public.forms import KioskSetupForm, KioskTicketForm
@@ -14,7 +15,7 @@ from hallapp.htmx import is_partial, render_page
 from hallapp.i18n import PUBLIC_LANGUAGES, is_english
 from hallapp.models import utcnow
 from hallapp.models.queue import DeviceToken
-from hallapp.services import devices, live, notifications, queue
+from hallapp.services import devices, live, queue
 from hallapp.services import public as screens
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
@@ -27,23 +28,6 @@ VOICES = ("yue", "en")
 @bp.app_context_processor
 def public_context():
     return {"public_languages": PUBLIC_LANGUAGES}
-
-
-# Endpoints of every area that moves tickets; after one succeeds, texts are queued.
-QUEUE_STEP_ENDPOINTS = ("queue.", "api.", "desk.", "guidance.", "enterprise.", "public.kiosk")
-
-
-@bp.after_app_request
-def queue_texts_after_queue_steps(response):
-    """The step has committed; queueing its texts may fail, the step never does."""
-    endpoint = request.endpoint or ""
-    if (
-        request.method == "POST"
-        and response.status_code < 400
-        and endpoint.startswith(QUEUE_STEP_ENDPOINTS)
-    ):
-        notifications.safely(notifications.enqueue_due, now=utcnow())
-    return response
 
 
 def _not_found(title: str, explanation: str, status: int = 404):
@@ -96,22 +80,29 @@ def display(hall_code):
     if partial and _int_arg("since") == version and request.args.get("minute") == minute:
         return "", 204
     after = _int_arg("after") if partial else None
-    board = screens.board(
-        hall, now=now, room=room, after_event=after, languages=tuple(voices.split(","))
-    )
-    return render_page(
-        "public/display.html",
-        "public/_board.html",
-        hall=hall,
-        board=board,
-        room=room,
-        voices=voices,
-        version=version,
-        minute=minute,
-        now=now,
-        after=after if after is not None else board.last_event_id,
-        autostart_sound=request.args.get("sound") == "on",
-    )
+
+    def build() -> str:
+        board = screens.board(
+            hall, now=now, room=room, after_event=after, languages=tuple(voices.split(","))
+        )
+        return render_page(
+            "public/display.html",
+            "public/_board.html",
+            hall=hall,
+            board=board,
+            room=room,
+            voices=voices,
+            version=version,
+            minute=minute,
+            now=now,
+            after=after if after is not None else board.last_event_id,
+            autostart_sound=request.args.get("sound") == "on",
+        )[0]
+
+    if not partial:
+        return build()
+    # Every board of the hall polls the same fragment: render it once per version.
+    return render_cache.cached(("board", hall.id, version, minute, room, voices, after), build)
 
 
 def _kiosk_device(hall):
@@ -301,12 +292,20 @@ def track(public_id):
     if is_partial() and _int_arg("since") == version:
         return "", 204
     now = utcnow()
-    return render_page(
-        "public/track.html",
-        "public/_track.html",
-        ticket=ticket,
-        hall=ticket.hall,
-        state=screens.ticket_state(ticket, now=now),
-        version=version,
-        now=now,
-    )
+
+    def build() -> str:
+        return render_page(
+            "public/track.html",
+            "public/_track.html",
+            ticket=ticket,
+            hall=ticket.hall,
+            state=screens.ticket_state(ticket, now=now),
+            version=version,
+            now=now,
+            poll_seconds=current_app.config["TRACK_POLL_SECONDS"],
+        )[0]
+
+    if not is_partial():
+        return build()
+    minute = now.strftime("%Y%m%d%H%M")
+    return render_cache.cached(("track", ticket.id, version, minute), build)

@@ -48,7 +48,8 @@ def _counter(number: int) -> Counter:
 def _context(counter: Counter, *, message: str | None = None, error: str | None = None) -> dict:
     now = utcnow()
     ticket = queue.current_ticket(counter)
-    waiting = queue.waiting_tickets(counter.hall_id, queue.counter_service_ids(counter), now=now)
+    service_ids = queue.counter_service_ids(counter)
+    waiting, waiting_total = queue.waiting_list(counter.hall_id, service_ids, now=now)
     services = db.session.scalars(
         select(Service)
         .where(Service.hall_id == counter.hall_id, Service.active.is_(True))
@@ -58,13 +59,11 @@ def _context(counter: Counter, *, message: str | None = None, error: str | None 
         "counter": counter,
         "ticket": ticket,
         "needs": [NEED_LABELS[need]() for need in ticket.visit.needs] if ticket else [],
-        "waiting": [(item, queue.estimate_ticket_wait(item, now=now)) for item in waiting[:30]],
-        "waiting_total": len(waiting),
+        "waiting": waiting,
+        "waiting_total": waiting_total,
         "served_today": queue.counter_served_today(counter, now=now),
-        "parked": queue.parked_tickets(counter.hall_id, queue.counter_service_ids(counter)),
-        "missed": queue.recoverable_no_shows(
-            counter.hall_id, queue.counter_service_ids(counter), now=now
-        ),
+        "parked": queue.parked_tickets(counter.hall_id, service_ids),
+        "missed": queue.recoverable_no_shows(counter.hall_id, service_ids, now=now),
         "transfer_services": [s for s in services if not ticket or s.id != ticket.service_id],
         "version": live.current_version(counter.hall_id),
         "is_mine": counter.officer_id == current_user.id,
@@ -101,8 +100,10 @@ def counter(number):
 
 
 def _panel(counter: Counter, status: int = 200, **context):
-    body = render_template("queue/_counter_panel.html", **_context(counter, **context))
-    body += render_template("queue/_waiting_list.html", oob=True, **_context(counter))
+    """The panel and the waiting list (out of band), from one build of the context."""
+    built = _context(counter, **context)
+    body = render_template("queue/_counter_panel.html", **built)
+    body += render_template("queue/_waiting_list.html", oob=True, **built)
     return body, status
 
 
@@ -119,7 +120,8 @@ def _act(number: int, action):
         if isinstance(error, queue.NoTicketsWaiting):
             return _panel(counter, message=str(error.message))
         return _panel(counter, 409, error=str(error.message))
-    return _panel(_counter(number), message=message)
+    # The step committed; the counter row it locked is this session's, fresh after commit.
+    return _panel(counter, message=message)
 
 
 def _current(counter: Counter) -> Ticket:
@@ -226,6 +228,37 @@ def recover(number, ticket_id):
             _held_ticket(counter, ticket_id), now=now, actor=current_user._get_current_object()
         )
         return _("%(label)s is back in the queue.", label=ticket.label)
+
+    return _act(number, step)
+
+
+@bp.post("/counters/<int:number>/tickets/<int:ticket_id>/walkout")
+@counter_role
+def walkout(number, ticket_id):
+    """The visitor left before being called: out of the waiting list, counted apart."""
+
+    def step(counter, now):
+        ticket = queue.record_walkout(
+            _held_ticket(counter, ticket_id), now=now, actor=current_user._get_current_object()
+        )
+        return _("%(label)s recorded as walked out.", label=ticket.label)
+
+    return _act(number, step)
+
+
+@bp.post("/counters/<int:number>/tickets/<int:ticket_id>/cancel")
+@counter_role
+def cancel(number, ticket_id):
+    """The visitor no longer needs the ticket (waiting, parked, or called here)."""
+
+    def step(counter, now):
+        ticket = queue.cancel(
+            _held_ticket(counter, ticket_id),
+            now=now,
+            actor=current_user._get_current_object(),
+            counter=counter,
+        )
+        return _("%(label)s cancelled.", label=ticket.label)
 
     return _act(number, step)
 

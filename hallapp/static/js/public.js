@@ -227,11 +227,28 @@
     });
   }
 
+  // ---- Phones poll only while the page is visible, and at once when it shows again. ----
+  // Polls marked data-poll-when-visible are dropped while the tab is hidden (a phone in a
+  // pocket costs the hall nothing); coming back fires "hall:visible" on the body, which
+  // the tracking section also listens to.
+  function setUpVisiblePolling() {
+    document.body.addEventListener("htmx:beforeRequest", (event) => {
+      const elt = event.detail && event.detail.elt;
+      if (document.hidden && elt && elt.closest && elt.closest("[data-poll-when-visible]")) {
+        event.preventDefault();
+      }
+    });
+    document.addEventListener("visibilitychange", () => {
+      if (!document.hidden) document.body.dispatchEvent(new CustomEvent("hall:visible"));
+    });
+  }
+
   window.hallAnnouncer = Announcer;
   document.addEventListener("DOMContentLoaded", () => {
     setUpBoard();
     setUpIdleReset();
     setUpPrint();
     setUpTracking();
+    setUpVisiblePolling();
   });
 })();

@@ -6,7 +6,8 @@ document.addEventListener("keydown", (event) => {
   const control = document.querySelector(`.console [data-key="${event.key.toLowerCase()}"]`);
   if (!control || control.disabled) return;
   event.preventDefault();
-  if (control.tagName === "SELECT") {
+  // A list's key (W: the waiting list) only puts the cursor there: Tab and Enter choose.
+  if (control.tagName === "SELECT" || control.hasAttribute("data-key-focus")) {
     control.focus();
     return;
   }

@@ -1,0 +1,821 @@
+"""`make bench`: the hall's speed under load, as ratios to a bare Flask app in the same run.
+
+For each database (PostgreSQL, SQLite) it prepares a fresh database (bench/setup_hall.py),
+serves the app with gunicorn (2 workers x 4 threads, as `make run`), serves bench/hello.py
+with the same settings as the baseline, measures PostgreSQL's one-statement update rate
+with pgbench, and runs bounded loads from threads on loopback (keep-alive connections):
+
+  issueTicket           16 kiosks issuing flat out
+  cycle                 6 counters: callNext, startTicket, finishTicket in a loop, flat out
+  getDisplay / board / tracking polls, as the screens poll (`since=`), and full renders,
+                        while 10 tickets a second are issued and called
+  steady counters       16 counters each one cycle a second; callNext p99, and how long a
+                        call takes to reach a board polling every second
+  busy morning          three halls: kiosks, counters, boards and phones at their own pace
+  faults (--faults)     a worker SIGKILLed during the busy morning; PostgreSQL stopped for
+                        10 s and started again
+
+It prints req/s, p50, p99 and errors for each, each as a ratio to the hello baseline, and
+writes the table to bench/results/<time>-<database>.md. It is not a test: it asserts no
+timing. It exits non-zero only when requests failed unexpectedly or a ticket was lost
+(answered 201 but not in the database) or duplicated (called twice).
+
+    make bench                              # both databases, 5 s per scenario
+    .venv/bin/python -m bench.run --databases postgresql --duration 10
+    .venv/bin/python -m bench.run --app-dir /work/main   # measure another checkout
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter as Tally
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PYTHON = Path(sys.executable)
+GUNICORN = PYTHON.with_name("gunicorn")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "HALL_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+CONNECTIONS = 16
+
+
+# --- measuring --------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    statuses: Tally = field(default_factory=Tally)
+    errors: int = 0
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, latency: float, status: int, ok: bool) -> None:
+        with self.lock:
+            self.latencies.append(latency)
+            self.statuses[status] += 1
+            if not ok:
+                self.errors += 1
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+class Client:
+    """One keep-alive HTTP connection, reconnecting after errors (as a device would)."""
+
+    def __init__(self, base: str, token: str | None = None):
+        self.host, _, port = base.removeprefix("http://").partition(":")
+        self.port = int(port)
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.connection: http.client.HTTPConnection | None = None
+
+    def request(self, method: str, path: str, body=None, headers=None, timeout: float = 30):
+        """(status, body bytes, seconds, response headers); status 0 on a connection error."""
+        started = time.perf_counter()
+        sent = {**self.headers, **(headers or {})}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            sent["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            reused = self.connection is not None
+            try:
+                if self.connection is None:
+                    self.connection = http.client.HTTPConnection(
+                        self.host, self.port, timeout=timeout
+                    )
+                self.connection.request(method, path, body=data, headers=sent)
+                response = self.connection.getresponse()
+                payload = response.read()
+                if response.getheader("Connection", "").lower() == "close":
+                    self.close()
+                return response.status, payload, time.perf_counter() - started, response.headers
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # The server closed an idle keep-alive connection before reading this
+                # request: send it again once on a new connection, as browsers do.
+                self.close()
+                if not (reused and attempt == 1):
+                    return 0, b"", time.perf_counter() - started, {}
+            except (OSError, http.client.HTTPException):
+                self.close()
+                return 0, b"", time.perf_counter() - started, {}
+        return 0, b"", time.perf_counter() - started, {}
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def run_threads(result: Result, workers, seconds: float) -> Result:
+    """Run each worker(stop_event) in its own thread for `seconds`."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=w, args=(stop,), daemon=True) for w in workers]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+# --- servers ----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn, 2 workers x 4 threads, as `make run` serves the hall."""
+
+    def __init__(self, app: str, cwd: Path, env: dict, log: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log.open("a")
+        self.process = subprocess.Popen(
+            [
+                str(GUNICORN),
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--no-control-socket",
+                "--log-level",
+                "warning",
+                app,
+            ],
+            cwd=cwd,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        client = Client(self.base)
+        while True:
+            status, *_ = client.request("GET", "/", timeout=5)
+            if status:
+                break
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"gunicorn {app} did not start; see {log}")
+            time.sleep(0.2)
+        client.close()
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True
+        ).stdout
+        return [int(pid) for pid in out.split()]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+# --- databases --------------------------------------------------------------------------
+
+
+def psql(sql: str, url: str = POSTGRES_ADMIN_URL) -> str:
+    return subprocess.run(
+        ["psql", url, "-X", "-q", "-A", "-t", "-c", sql], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def new_database(kind: str, workdir: Path) -> tuple[str, str | None]:
+    """(SQLAlchemy URL, plain libpq URL or None)."""
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.sqlite'}", None
+    name = f"hall_bench_{uuid.uuid4().hex[:8]}"
+    psql(f'CREATE DATABASE "{name}"')
+    plain = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    return plain.replace("postgresql://", "postgresql+psycopg://", 1), plain
+
+
+def drop_database(plain: str | None) -> None:
+    if plain:
+        name = plain.rsplit("/", 1)[1]
+        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pgbench_rate(plain: str, seconds: int) -> float:
+    """Transactions per second of one single-row UPDATE, one client (the database's floor)."""
+    psql("CREATE TABLE IF NOT EXISTS bench_row (id int PRIMARY KEY, n int)", plain)
+    psql("INSERT INTO bench_row VALUES (1, 0) ON CONFLICT DO NOTHING", plain)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write("UPDATE bench_row SET n = n + 1 WHERE id = 1;\n")
+    out = subprocess.run(
+        ["pgbench", "-n", "-f", script.name, "-T", str(seconds), "-c", "1", plain],
+        capture_output=True,
+        text=True,
+    ).stdout
+    os.unlink(script.name)
+    match = re.search(r"tps = ([\d.]+)", out)
+    return float(match.group(1)) if match else 0.0
+
+
+def query(url: str, sql: str) -> list[tuple]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql))]
+    finally:
+        engine.dispose()
+
+
+# --- scenarios --------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, base: str, halls: list[dict], seconds: float):
+        self.base = base
+        self.halls = halls
+        self.seconds = seconds
+        self.issued: list[str] = []  # public ids answered 201
+        self.called: list[str] = []  # public ids answered by callNext
+        self.lock = threading.Lock()
+
+    # one device step each; they record into a Result
+
+    def issue(self, client: Client, result: Result | None, key: str | None = None) -> str | None:
+        body = {"service": random.choice("ABC")}
+        headers = {"Idempotency-Key": key} if key else None
+        status, payload, seconds, _ = client.request("POST", "/api/v1/tickets", body, headers)
+        if result is not None:
+            result.record(seconds, status, status == 201)
+        if status == 201:
+            public_id = json.loads(payload)["public_id"]
+            with self.lock:
+                self.issued.append(public_id)
+            return public_id
+        return None
+
+    def cycle(
+        self,
+        client: Client,
+        result: Result | None,
+        call_result: Result | None = None,
+        pause: float = 0.0,
+        stop: threading.Event | None = None,
+    ):
+        """callNext, startTicket, finishTicket (`pause` s apart); None when nobody waited."""
+        status, payload, seconds, _ = client.request("POST", "/api/v1/counter/call-next")
+        ok = status in (200, 204)
+        for r in (result, call_result):
+            if r is not None:
+                r.record(seconds, status, ok)
+        if status != 200:
+            if status == 409 and b"counter_busy" in payload:
+                self.finish_current(client)
+            return None
+        ticket = json.loads(payload)["ticket"]
+        with self.lock:
+            self.called.append(ticket["public_id"])
+        called_at = time.monotonic()
+        for step in ("start", "finish"):
+            if pause and stop is not None:
+                stop.wait(pause)
+            status, _, seconds, _ = client.request(
+                "POST", f"/api/v1/tickets/{ticket['public_id']}/{step}"
+            )
+            if result is not None:
+                result.record(seconds, status, status == 200)
+        return ticket["label"], called_at
+
+    def finish_current(self, client: Client) -> None:
+        """A counter that lost an answer asks the API for its ticket and finishes it."""
+        status, payload, _, _ = client.request("GET", "/api/v1/counter")
+        if status != 200:
+            return
+        ticket = json.loads(payload).get("ticket")
+        if ticket:
+            if ticket["status"] == "called":
+                client.request("POST", f"/api/v1/tickets/{ticket['public_id']}/start")
+            client.request("POST", f"/api/v1/tickets/{ticket['public_id']}/finish")
+
+    # scenarios
+
+    def hello(self, base: str) -> Result:
+        result = Result("bare Flask hello (baseline)")
+
+        def worker(stop):
+            client = Client(base)
+            while not stop.is_set():
+                status, _, seconds, _ = client.request("GET", "/")
+                result.record(seconds, status, status == 200)
+
+        return run_threads(result, [worker] * CONNECTIONS, self.seconds)
+
+    def issuing(self) -> Result:
+        result = Result("issueTicket (API), 16 kiosks flat out")
+        hall = self.halls[1]
+
+        def worker(stop):
+            client = Client(self.base, hall["kiosk"])
+            while not stop.is_set():
+                self.issue(client, result)
+
+        return run_threads(result, [worker] * CONNECTIONS, self.seconds)
+
+    def counters_flat_out(self, counters: int = 6) -> tuple[Result, Result]:
+        result = Result(f"callNext + start + finish, {counters} counters flat out (requests)")
+        calls = Result("  of which callNext")
+        hall = self.halls[0]
+
+        def worker(number):
+            def run(stop):
+                client = Client(self.base, hall["counters"][str(number)])
+                while not stop.is_set():
+                    self.cycle(client, result, calls)
+
+            return run
+
+        run_threads(result, [worker(n) for n in range(1, counters + 1)], self.seconds)
+        calls.seconds = result.seconds
+        return result, calls
+
+    def background_writes(self, stop: threading.Event, hall: dict, per_second: float = 10):
+        """A kiosk issuing and counters calling, each `per_second` a second, paced."""
+
+        def kiosk():
+            client = Client(self.base, hall["kiosk"])
+            while not stop.is_set():
+                self.issue(client, None)
+                stop.wait(1 / per_second)
+
+        def counter(number):
+            client = Client(self.base, hall["counters"][str(number)])
+            while not stop.is_set():
+                self.cycle(client, None)
+                stop.wait(2 / per_second)
+
+        threads = [threading.Thread(target=kiosk, daemon=True)] + [
+            threading.Thread(target=counter, args=(n,), daemon=True) for n in (14, 15)
+        ]
+        for thread in threads:
+            thread.start()
+        return threads
+
+    def polls(self) -> list[Result]:
+        hall = self.halls[0]
+        tracked = [self.issued_in(hall) for _ in range(CONNECTIONS)]
+        scenarios = [
+            ("getDisplay, since= (as devices poll)", self._display_poller(hall, True)),
+            ("getDisplay, full", self._display_poller(hall, False)),
+            ("board /display/<hall>, since= (as the page polls)", self._board_poller(hall, True)),
+            ("board /display/<hall>, full render", self._board_poller(hall, False)),
+            ("tracking /t/<id>, since= (as the phone polls)", self._track_poller(tracked, True)),
+            ("tracking /t/<id>, full render", self._track_poller(tracked, False)),
+        ]
+        results = []
+        for name, worker in scenarios:
+            stop = threading.Event()
+            writers = self.background_writes(stop, hall)
+            result = Result(name + ", under 10 issues + 10 calls/s")
+            run_threads(result, [worker(result, n) for n in range(CONNECTIONS)], self.seconds)
+            stop.set()
+            for thread in writers:
+                thread.join(timeout=30)
+            results.append(result)
+        return results
+
+    def issued_in(self, hall: dict) -> str:
+        client = Client(self.base, hall["kiosk"])
+        public_id = None
+        while public_id is None:
+            public_id = self.issue(client, None)
+        return public_id
+
+    def _display_poller(self, hall, with_since):
+        def make(result, _n):
+            def run(stop):
+                client = Client(self.base, hall["display"])
+                version = None
+                while not stop.is_set():
+                    path = "/api/v1/display"
+                    if with_since and version is not None:
+                        path += f"?since={version}"
+                    status, payload, seconds, _ = client.request("GET", path)
+                    result.record(seconds, status, status in (200, 204))
+                    if status == 200:
+                        version = json.loads(payload)["version"]
+
+            return run
+
+        return make
+
+    def _board_poller(self, hall, with_since):
+        def make(result, _n):
+            def run(stop):
+                client = Client(self.base)
+                path = f"/display/{hall['code']}"
+                first = True
+                while not stop.is_set():
+                    headers = {} if first or not with_since else {"HX-Request": "true"}
+                    status, payload, seconds, _ = client.request("GET", path, headers=headers)
+                    result.record(seconds, status, status in (200, 204))
+                    first = False
+                    if status == 200 and with_since:
+                        found = re.search(rb'hx-get="([^"]*since=[^"]*)"', payload)
+                        if found:
+                            path = found.group(1).decode().replace("&amp;", "&")
+
+            return run
+
+        return make
+
+    def _track_poller(self, tracked, with_since):
+        def make(result, n):
+            def run(stop):
+                client = Client(self.base)
+                path = f"/t/{tracked[n]}"
+                first = True
+                while not stop.is_set():
+                    headers = {} if first or not with_since else {"HX-Request": "true"}
+                    status, payload, seconds, _ = client.request("GET", path, headers=headers)
+                    result.record(seconds, status, status in (200, 204))
+                    first = False
+                    if status == 200 and with_since:
+                        found = re.search(rb'hx-get="([^"]*since=[^"]*)"', payload)
+                        if found:
+                            path = found.group(1).decode().replace("&amp;", "&")
+
+            return run
+
+        return make
+
+    def steady_counters(self) -> tuple[Result, Result]:
+        """16 counters at one cycle a second; a board polling getDisplay every second."""
+        hall = self.halls[0]
+        calls = Result("callNext, 16 counters at one cycle a second each")
+        reach = Result("call reaches the board (getDisplay polled every 1 s)")
+        called: dict[str, float] = {}
+        seen: dict[str, float] = {}
+
+        def counter(number):
+            def run(stop):
+                client = Client(self.base, hall["counters"][str(number)])
+                stop.wait(random.random())
+                while not stop.is_set():
+                    began = time.monotonic()
+                    answer = self.cycle(client, None, calls, pause=0.4, stop=stop)
+                    if answer:
+                        label, at = answer
+                        with self.lock:
+                            called[label] = at
+                    stop.wait(max(0.0, 1 - (time.monotonic() - began)))
+
+            return run
+
+        def board(stop):
+            client = Client(self.base, hall["display"])
+            version = None
+            while not stop.is_set():
+                path = "/api/v1/display" + (f"?since={version}" if version is not None else "")
+                status, payload, _, _ = client.request("GET", path)
+                if status == 200:
+                    data = json.loads(payload)
+                    version = data["version"]
+                    at = time.monotonic()
+                    for call in data["calls"]:
+                        seen.setdefault(call["label"], at)
+                stop.wait(1)
+
+        run_threads(calls, [counter(n) for n in range(1, 17)] + [board], self.seconds)
+        stop_wait = time.monotonic() + 2
+        while time.monotonic() < stop_wait:
+            time.sleep(0.1)
+        for label, at in called.items():
+            if label in seen:
+                reach.record(max(0.0, seen[label] - at), 200, True)
+        reach.seconds = calls.seconds
+        reach.note = f"{len(reach.latencies)} of {len(called)} calls seen"
+        return calls, reach
+
+    def busy_morning(self, fault=None) -> Result:
+        """Three halls: kiosk 2/s, 4 counters at a steady pace, a board 1/s, 10 phones 1/3 s."""
+        result = Result("busy morning, 3 halls (all requests)")
+        workers = []
+        for hall in self.halls:
+            tracked: list[str] = []
+
+            def kiosk(stop, hall=hall, tracked=tracked):
+                client = Client(self.base, hall["kiosk"])
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    key = f"{hall['code']}-{uuid.uuid4().hex}"
+                    public_id = None
+                    deadline = time.monotonic() + 40
+                    # A kiosk retries with the same key until it gets its answer, even
+                    # after the scenario's end (a ticket may be committed already).
+                    while public_id is None and time.monotonic() < deadline:
+                        public_id = self.issue(client, result, key)
+                        if public_id is None:
+                            time.sleep(0.5)
+                    if public_id and len(tracked) < 10:
+                        tracked.append(public_id)
+                    stop.wait(0.5)
+
+            def counter(stop, hall=hall, number=1):
+                client = Client(self.base, hall["counters"][str(number)])
+                while not stop.is_set():
+                    self.cycle(client, result)
+                    stop.wait(random.uniform(0.5, 1.5))
+
+            def board(stop, hall=hall):
+                client = Client(self.base)
+                path = f"/display/{hall['code']}"
+                first = True
+                while not stop.is_set():
+                    headers = {} if first else {"HX-Request": "true"}
+                    status, payload, seconds, _ = client.request("GET", path, headers=headers)
+                    result.record(seconds, status, status in (200, 204))
+                    first = False
+                    if status == 200:
+                        found = re.search(rb'hx-get="([^"]*since=[^"]*)"', payload)
+                        if found:
+                            path = found.group(1).decode().replace("&amp;", "&")
+                    stop.wait(1)
+
+            def phones(stop, tracked=tracked):
+                client = Client(self.base)
+                while not stop.is_set():
+                    for public_id in list(tracked):
+                        status, _, seconds, _ = client.request(
+                            "GET", f"/t/{public_id}", headers={"HX-Request": "true"}
+                        )
+                        result.record(seconds, status, status in (200, 204))
+                    stop.wait(3)
+
+            workers += [kiosk, board, phones]
+            workers += [lambda stop, hall=hall, n=n: counter(stop, hall, n) for n in range(1, 5)]
+        if fault:
+            workers.append(fault)
+        return run_threads(result, workers, self.seconds * 2)
+
+
+# --- integrity --------------------------------------------------------------------------
+
+
+def check_tickets(url: str, bench: Bench) -> dict:
+    """lost: answered 201 but not in the database; duplicated: a public id stored twice;
+    called twice: more than one call event; held by no device: issued over the API and
+    committed, but no kiosk got it (its answer was lost and a retry made another)."""
+    rows = query(url, "SELECT public_id FROM ticket")
+    stored = Tally(row[0] for row in rows)
+    answered = set(bench.issued)
+    lost = sum(1 for public_id in answered if public_id not in stored)
+    duplicated = sum(1 for count in stored.values() if count > 1)
+    twice = query(
+        url,
+        "SELECT ticket_id FROM ticket_event WHERE step = 'called' "
+        "GROUP BY ticket_id HAVING count(*) > 1",
+    )
+    api_issued = query(
+        url,
+        "SELECT ticket.public_id FROM ticket JOIN ticket_event ON ticket_event.ticket_id = "
+        "ticket.id AND ticket_event.step = 'issued' AND ticket_event.detail = 'kiosk'",
+    )
+    orphans = sum(1 for (public_id,) in api_issued if public_id not in answered)
+    return {
+        "lost": lost,
+        "duplicated": duplicated,
+        "called twice": len(twice),
+        "held by no device": orphans,
+    }
+
+
+# --- report -----------------------------------------------------------------------------
+
+
+def table(results: list[Result], baseline: float) -> str:
+    lines = [
+        "| scenario | req/s | p50 ms | p99 ms | errors | statuses | x hello |",
+        "|---|---:|---:|---:|---:|---|---:|",
+    ]
+    for r in results:
+        statuses = " ".join(f"{k}:{v}" for k, v in sorted(r.statuses.items()))
+        ratio = r.rate / baseline if baseline else 0
+        lines.append(
+            f"| {r.name}{(' — ' + r.note) if r.note else ''} | {r.rate:,.0f} | "
+            f"{r.percentile(50):,.1f} | {r.percentile(99):,.1f} | {r.errors} | {statuses} | "
+            f"{ratio:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def measure_baseline(kind: str, args, workdir: Path) -> tuple[Result, float | None]:
+    """The bare Flask hello under the same gunicorn, and pgbench's one-row update rate."""
+    log = workdir / f"{kind}-hello.log"
+    hello = Server("hello:app", BENCH, {**os.environ}, log)
+    try:
+        baseline = Bench(hello.base, [], args.duration).hello(hello.base)
+    finally:
+        hello.stop()
+    pg_rate = None
+    if kind == "postgresql":
+        _url, plain = new_database(kind, workdir)
+        try:
+            pg_rate = pgbench_rate(plain, int(args.duration))
+        finally:
+            drop_database(plain)
+    print(f"[{kind}] hello {baseline.rate:,.0f} req/s", flush=True)
+    return baseline, pg_rate
+
+
+def run_app(kind: str, app_dir: Path, args, workdir: Path) -> tuple[list[Result], dict]:
+    """Every scenario against one checkout on a fresh database; (results, ticket checks)."""
+    url, plain = new_database(kind, workdir)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "HALL_SECRET_KEY": "bench-secret",
+        "HALL_IDENTITY_HASH_KEY": "bench-identity",
+        "PYTHONPATH": str(app_dir),
+    }
+    log = workdir / f"{kind}-{app_dir.name}.log"
+    out = subprocess.run(
+        [str(PYTHON), str(BENCH / "setup_hall.py"), "--seed", str(args.seed)],
+        cwd=app_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode:
+        raise RuntimeError(out.stderr)
+    halls = json.loads(out.stdout.strip().splitlines()[-1])["halls"]
+    for hall in halls:
+        hall["counters"] = {str(k): v for k, v in hall["counters"].items()}
+    app = Server("wsgi:app", app_dir, env, log)
+    bench = Bench(app.base, halls, args.duration)
+    results: list[Result] = []
+    try:
+        results.append(bench.issuing())
+        print(f"[{kind} {app_dir}] issue {results[-1].rate:,.0f} req/s", flush=True)
+        results.extend(bench.counters_flat_out())
+        results.extend(bench.polls())
+        results.extend(bench.steady_counters())
+        results.append(bench.busy_morning())
+        if args.faults:
+            results.append(fault_worker_kill(bench, app))
+            if plain:
+                results.append(fault_postgres_stop(bench, args))
+        checks = check_tickets(url, bench)
+    finally:
+        app.stop()
+        drop_database(plain)
+    checks["answered"] = len(set(bench.issued))
+    checks["unexpected errors"] = sum(r.errors for r in results if not r.name.startswith("fault"))
+    return results, checks
+
+
+def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
+    baseline, pg_rate = measure_baseline(kind, args, workdir)
+    text = (
+        f"## {kind} — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
+        f"gunicorn 2 workers x 4 threads; {CONNECTIONS} keep-alive connections from threads on "
+        f"loopback; {args.duration:g} s per scenario; {os.cpu_count()} CPUs "
+        f"(load average at start {os.getloadavg()[0]:.1f}).\n\n"
+        f"Baseline: bare Flask hello **{baseline.rate:,.0f} req/s** "
+        f"(p50 {baseline.percentile(50):.1f} ms, p99 {baseline.percentile(99):.1f} ms)."
+        + (f" pgbench one-row UPDATE, 1 client: **{pg_rate:,.0f} tps**." if pg_rate else "")
+        + "\n"
+    )
+    ok = True
+    runs = []
+    for app_dir in args.app_dir:
+        results, checks = run_app(kind, app_dir, args, workdir)
+        runs.append((app_dir, results))
+        failed = any(checks[k] for k in ("lost", "duplicated", "called twice", "held by no device"))
+        failed |= bool(checks["unexpected errors"])
+        ok &= not failed
+        text += f"\n### {app_dir}\n\n" + table(results, baseline.rate) + "\n\n"
+        text += "Tickets: " + ", ".join(f"{k} {v}" for k, v in checks.items()) + ".\n"
+    if len(runs) > 1:
+        text += "\n### Side by side (x hello, p99 ms)\n\n| scenario | "
+        text += " | ".join(str(d.name) for d, _ in runs) + " |\n|---|" + "---:|" * len(runs) + "\n"
+        for n, result in enumerate(runs[0][1]):
+            cells = []
+            for _d, results in runs:
+                r = results[n] if n < len(results) else None
+                cells.append(
+                    f"{r.rate / baseline.rate:.3f} ({r.percentile(99):,.0f})" if r else "—"
+                )
+            text += f"| {result.name} | " + " | ".join(cells) + " |\n"
+    return text, ok
+
+
+def fault_worker_kill(bench: Bench, app: Server) -> Result:
+    def killer(stop):
+        stop.wait(bench.seconds * 0.5)
+        pids = app.worker_pids()
+        if pids:
+            os.kill(pids[0], signal.SIGKILL)
+
+    result = bench.busy_morning(fault=killer)
+    result.name = "fault: busy morning with a worker SIGKILLed"
+    return result
+
+
+def fault_postgres_stop(bench: Bench, args) -> Result:
+    """PostgreSQL stopped for 10 s mid-load, then started; the app must answer 503, then recover."""
+
+    def outage(stop):
+        stop.wait(bench.seconds * 0.3)
+        cluster = args.pg_cluster.split()
+        subprocess.run(
+            ["pg_ctlcluster", "--skip-systemctl-redirect", *cluster, "stop"], check=False
+        )
+        try:
+            time.sleep(10)
+        finally:
+            subprocess.run(
+                ["pg_ctlcluster", "--skip-systemctl-redirect", *cluster, "start"], check=False
+            )
+
+    saved = bench.seconds
+    bench.seconds = max(saved, 10)
+    try:
+        result = bench.busy_morning(fault=outage)
+    finally:
+        bench.seconds = saved
+    result.name = "fault: busy morning with PostgreSQL stopped 10 s"
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--databases", default="postgresql,sqlite")
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per scenario")
+    parser.add_argument("--seed", type=int, default=3000, help="tickets waiting at the start")
+    parser.add_argument(
+        "--app-dir",
+        type=Path,
+        action="append",
+        help="a checkout to measure (repeat to compare, e.g. main and this branch)",
+    )
+    parser.add_argument("--faults", action="store_true", help="also run the fault scenarios")
+    parser.add_argument("--pg-cluster", default="15 main", help="for the outage: VERSION NAME")
+    parser.add_argument("--out", type=Path, default=BENCH / "results")
+    args = parser.parse_args()
+    args.app_dir = [path.resolve() for path in (args.app_dir or [ROOT])]
+    args.out.mkdir(parents=True, exist_ok=True)
+    report = ["# Hall bench\n"]
+    all_ok = True
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in [k.strip() for k in args.databases.split(",") if k.strip()]:
+            text, ok = run_database(kind, args, Path(tmp))
+            print(text, flush=True)
+            report.append(text)
+            all_ok &= ok
+    path = args.out / f"{datetime.now(UTC):%Y%m%d-%H%M%S}.md"
+    path.write_text("\n".join(report))
+    print(f"written to {path}")
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,195 @@
+"""How many SQL statements each hot path costs: deterministic budgets, never timings.
+
+Speed itself is measured by `make bench`. These budgets keep the steps that every kiosk,
+counter, board and phone repeats all day cheap, and show that their cost does not grow
+with the number of tickets waiting.
+"""
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from hallapp.extensions import db
+from hallapp.models import Hall, utcnow
+from hallapp.services import devices, live, queue
+from tests.builders import open_counter
+
+HX = {"HX-Request": "true"}
+
+
+@contextmanager
+def statements(db):
+    """Collect every statement sent to the database inside the block (BEGIN included)."""
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):
+        sent.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+class StableHall:
+    """The hall's id and code, usable after the test's session was emptied."""
+
+    def __init__(self, hall: Hall):
+        self.id, self.code = hall.id, hall.code
+
+
+@pytest.fixture
+def open_hall(db, hall):
+    for number in (1, 2):
+        open_counter(hall, number)
+    return StableHall(hall)
+
+
+@pytest.fixture
+def token(open_hall):
+    def make(kind: str, counter: int | None = None) -> dict:
+        _row, raw = devices.create_device_token(
+            db.session.get(Hall, open_hall.id), kind, counter_number=counter, now=utcnow()
+        )
+        return {"Authorization": f"Bearer {raw}"}
+
+    return make
+
+
+def fill(hall, count: int, code: str = "A") -> None:
+    hall = db.session.get(Hall, hall.id)
+    start = utcnow() - timedelta(hours=1)
+    for n in range(count):
+        queue.issue_ticket(hall, code, source="desk", now=start + timedelta(seconds=n))
+
+
+def served(hall, count: int = 3) -> None:
+    """A few finished services, so estimates have something to say."""
+    hall = db.session.get(Hall, hall.id)
+    now = utcnow() - timedelta(minutes=30)
+    counter = open_counter(hall, 2)
+    for n in range(count):
+        queue.issue_ticket(hall, "A", source="desk", now=now + timedelta(minutes=n))
+    for n in range(count):
+        at = now + timedelta(minutes=5 + n * 3)
+        ticket = queue.call_next(counter, now=at)
+        queue.start(ticket, now=at)
+        queue.finish(ticket, now=at + timedelta(minutes=2))
+
+
+def cost(db, request) -> int:
+    """Statements of one request, starting as a worker does: with nothing in the session."""
+    db.session.expire_all()
+    db.session.expunge_all()
+    with statements(db) as sent:
+        response = request()
+    assert response.status_code < 400, response.get_data(as_text=True)
+    return len(sent)
+
+
+@pytest.mark.parametrize("waiting", [10, 200])
+def test_issuing_a_ticket_costs_the_same_however_long_the_queue(
+    client, db, open_hall, token, waiting
+):
+    served(open_hall)
+    fill(open_hall, waiting)
+    kiosk = token("kiosk")
+    client.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk)  # a warm worker
+    spent = cost(db, lambda: client.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk))
+    assert spent <= 13
+
+
+def test_a_console_call_and_its_answer_cost_no_more_at_200_waiting_than_at_10(
+    login_as, db, open_hall
+):
+    served(open_hall)
+    clerk = login_as("counter")
+    clerk.post("/queue/counters/1/sign-in", headers=HX)
+    fill(open_hall, 10)
+    few = cost(db, lambda: clerk.post("/queue/counters/1/next", headers=HX))
+    clerk.post("/queue/counters/1/no-show", headers=HX)
+    fill(open_hall, 190, code="B")
+    many = cost(db, lambda: clerk.post("/queue/counters/1/next", headers=HX))
+    assert many == few
+
+
+def test_the_api_call_start_finish_cycle_stays_within_budget(client, db, open_hall, token):
+    served(open_hall)
+    fill(open_hall, 50)
+    pad = token("counter", counter=1)
+    db.session.expunge_all()
+    with statements(db) as sent:
+        called = client.post("/api/v1/counter/call-next", headers=pad)
+    assert called.status_code == 200
+    assert len(sent) <= 12
+    public_id = called.get_json()["ticket"]["public_id"]
+    for step in ("start", "finish"):
+        spent = cost(
+            db, lambda step=step: client.post(f"/api/v1/tickets/{public_id}/{step}", headers=pad)
+        )
+        assert spent <= 10, step
+
+
+@pytest.mark.parametrize(
+    ("step", "budget"),
+    [("next", 25), ("recall", 25), ("start", 25), ("finish", 25), ("no-show", 25), ("park", 25)],
+)
+def test_each_console_key_press_builds_the_panel_once(login_as, db, open_hall, step, budget):
+    served(open_hall)
+    fill(open_hall, 40)
+    clerk = login_as("counter")
+    clerk.post("/queue/counters/1/sign-in", headers=HX)
+    if step != "next":
+        clerk.post("/queue/counters/1/next", headers=HX)
+    if step == "finish":
+        clerk.post("/queue/counters/1/start", headers=HX)
+    spent = cost(db, lambda: clerk.post(f"/queue/counters/1/{step}", headers=HX))
+    assert spent <= budget
+
+
+def test_polls_cost_one_or_two_reads_when_nothing_changed(client, db, open_hall, token):
+    fill(open_hall, 20)
+    mine = queue.issue_ticket(
+        db.session.get(Hall, open_hall.id), "A", source="desk", now=utcnow()
+    ).public_id
+    version = live.current_version(open_hall.id)
+    board = token("display")
+    minute = (
+        utcnow()
+        .astimezone(queue.hall_zone(db.session.get(Hall, open_hall.id)))
+        .strftime("%Y%m%d%H%M")
+    )
+
+    assert cost(db, lambda: client.get(f"/api/v1/display?since={version}", headers=board)) <= 3
+    display = f"/display/demo?since={version}&minute={minute}"
+    assert cost(db, lambda: client.get(display, headers=HX)) <= 3
+    track = f"/t/{mine}?since={version}"
+    assert cost(db, lambda: client.get(track, headers=HX)) <= 3
+
+
+def test_live_screens_render_once_per_hall_version(client, db, open_hall, token):
+    served(open_hall)
+    fill(open_hall, 20)
+    mine = queue.issue_ticket(
+        db.session.get(Hall, open_hall.id), "A", source="desk", now=utcnow()
+    ).public_id
+    board = token("display")
+    paths = [
+        ("/api/v1/display", board),
+        ("/display/demo?since=0", HX),
+        (f"/t/{mine}?since=0", HX),
+    ]
+    for path, headers in paths:
+        first = cost(db, lambda path=path, headers=headers: client.get(path, headers=headers))
+        again = cost(db, lambda path=path, headers=headers: client.get(path, headers=headers))
+        assert again <= 3 < first, path
+    # A step bumps the hall's version: the next poll renders the new state.
+    queue.call_next(open_counter(open_hall, 1), now=utcnow())
+    after = client.get(f"/t/{mine}?since=0", headers=HX).get_data(as_text=True)
+    assert 'id="track-ahead">' in after
+    display = client.get("/api/v1/display", headers=board).get_json()
+    assert [call["label"] for call in display["calls"]] == ["A004"]
