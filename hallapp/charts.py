@@ -84,8 +84,9 @@ def arrivals_chart(table: Table) -> Chart:
     chart = pygal.Bar(**_config(x_title=_("Hour"), y_title=_("Visitors entering")))
     chart.title = title
     chart.x_labels = [row[0] for row in table.rows]
-    chart.add(_("Visitors entering"), [row[1] for row in table.rows])
-    chart.add(_("Counters in use"), [row[3] for row in table.rows], secondary=True)
+    if table.rows:  # pygal cannot scale an empty secondary axis; no rows draws "no data"
+        chart.add(_("Visitors entering"), [row[1] for row in table.rows])
+        chart.add(_("Counters in use"), [row[3] for row in table.rows], secondary=True)
     return Chart("arrivals", title, svg_of(chart))
 
 

@@ -246,7 +246,7 @@ def queue_data(scope: Scope, start: date, end: date) -> QueueData:
 
 
 def median(values: list[float]) -> float | None:
-    return round(statistics.median(values), 1) if values else None
+    return round(float(statistics.median(values)), 1) if values else None
 
 
 def p90(values: list[float]) -> float | None:
@@ -254,7 +254,7 @@ def p90(values: list[float]) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    return round(ordered[math.ceil(0.9 * len(ordered)) - 1], 1)
+    return round(float(ordered[math.ceil(0.9 * len(ordered)) - 1]), 1)
 
 
 def share(part: int, whole: int) -> float | None:
@@ -436,7 +436,9 @@ def time_in_hall(data: QueueData) -> HallTime:
     target = min((hall.target_minutes for hall in data.scope.halls), default=10)
     counts = Tally()
     for value in values:
-        counts[min(int(value // BIN_MINUTES), LAST_BIN // BIN_MINUTES)] += 1
+        # Right-closed bins, (8, 10] and so on, so a visit of exactly the target is inside.
+        index = max(0, math.ceil(value / BIN_MINUTES) - 1)
+        counts[min(index, LAST_BIN // BIN_MINUTES)] += 1
     bins = []
     for index in range(LAST_BIN // BIN_MINUTES + 1):
         low = index * BIN_MINUTES

@@ -154,9 +154,7 @@ def forecast():
     )
 
 
-@bp.get("/forecast.<any(csv, xlsx):kind>", endpoint="forecast_export")
-@report_readers
-def forecast_export(kind: str):
+def _forecast_export(kind: str):
     try:
         hall = _forecast_scope()
     except HallError as error:
@@ -168,6 +166,18 @@ def forecast_export(kind: str):
     if kind == "csv":
         return _download(exports.to_csv(heading, tables), "text/csv; charset=utf-8", name)
     return _download(exports.to_xlsx(heading, tables), XLSX, name)
+
+
+@bp.get("/forecast.csv", endpoint="forecast_csv")
+@report_readers
+def forecast_csv():
+    return _forecast_export("csv")
+
+
+@bp.get("/forecast.xlsx", endpoint="forecast_xlsx")
+@report_readers
+def forecast_xlsx():
+    return _forecast_export("xlsx")
 
 
 @bp.post("/free-services", endpoint="record_free_service")
