@@ -6,6 +6,7 @@ Content-Security-Policy). Every chart sits beside a table of its numbers for scr
 """
 
 import base64
+import math
 from dataclasses import dataclass
 
 import pygal
@@ -21,7 +22,10 @@ STYLE = Style(
     foreground_strong="#1b1b1b",
     foreground_subtle="#6b6b6b",
     colors=("#1f5f99", "#b3261e", "#2e7d32", "#8a5a00"),
-    font_family="'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif",
+    font_family=(
+        "'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', "
+        "'WenQuanYi Micro Hei', sans-serif"
+    ),
     title_font_size=16,
     label_font_size=12,
     major_label_font_size=12,
@@ -78,10 +82,34 @@ def time_in_hall_chart(result: HallTime) -> Chart:
     return Chart("time_in_hall", title, svg_of(chart))
 
 
+def _nice_top(value: float, steps: int) -> float:
+    """The smallest round number of the form k·10^n, k in 1, 2, 2.5, 5, 10, per step."""
+    if value <= 0:
+        return float(steps)
+    raw = value / steps
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(k * magnitude for k in (1, 2, 2.5, 5, 10) if k * magnitude >= raw)
+    return step * steps
+
+
 def arrivals_chart(table: Table) -> Chart:
-    """Visitors entering per hour against the counters in use (right axis)."""
+    """Visitors entering per hour against the counters in use (right axis). Both axes
+    share the ten grid lines: the right one counts whole counters per line."""
     title = _("Arrivals by hour and counters in use")
-    chart = pygal.Bar(**_config(x_title=_("Hour"), y_title=_("Visitors entering")))
+    steps = 10
+    top = _nice_top(max((row[1] for row in table.rows), default=0), steps)
+    counters_top = steps * max(1, math.ceil(max((row[3] for row in table.rows), default=0) / steps))
+    chart = pygal.Bar(
+        **_config(
+            x_title=_("Hour"),
+            y_title=_("Visitors entering"),
+            include_x_axis=True,
+            range=(0, top),
+            y_labels=[top * n / steps for n in range(steps + 1)],
+            secondary_range=(0, counters_top),
+            formatter=lambda value: f"{value:g}",
+        )
+    )
     chart.title = title
     chart.x_labels = [row[0] for row in table.rows]
     if table.rows:  # pygal cannot scale an empty secondary axis; no rows draws "no data"
