@@ -99,20 +99,22 @@ def arrivals_chart(table: Table) -> Chart:
     steps = 10
     top = _nice_top(max((row[1] for row in table.rows), default=0), steps)
     counters_top = steps * max(1, math.ceil(max((row[3] for row in table.rows), default=0) / steps))
+    scales = {
+        "include_x_axis": True,
+        "range": (0, top),
+        "y_labels": [top * n / steps for n in range(steps + 1)],
+        "secondary_range": (0, counters_top),
+        "formatter": lambda value: f"{value:g}",
+    }
+    # pygal cannot scale axes with no series: with no rows it draws its "no data" notice.
     chart = pygal.Bar(
         **_config(
-            x_title=_("Hour"),
-            y_title=_("Visitors entering"),
-            include_x_axis=True,
-            range=(0, top),
-            y_labels=[top * n / steps for n in range(steps + 1)],
-            secondary_range=(0, counters_top),
-            formatter=lambda value: f"{value:g}",
+            x_title=_("Hour"), y_title=_("Visitors entering"), **(scales if table.rows else {})
         )
     )
     chart.title = title
     chart.x_labels = [row[0] for row in table.rows]
-    if table.rows:  # pygal cannot scale an empty secondary axis; no rows draws "no data"
+    if table.rows:
         chart.add(_("Visitors entering"), [row[1] for row in table.rows])
         chart.add(_("Counters in use"), [row[3] for row in table.rows], secondary=True)
     return Chart("arrivals", title, svg_of(chart))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 import statistics
+from bisect import bisect_right
 from collections import Counter as Tally
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,7 +22,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Float, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 
 from hallapp.extensions import db
 from hallapp.models import (
@@ -115,10 +118,12 @@ def resolve_scope(staff: Staff, hall_code: str | None) -> Scope:
 
 
 def hall_choices(staff: Staff) -> list[tuple[str, str]]:
+    from hallapp.i18n import localized
+
     if not staff.has_role("admin"):
-        return [(staff.hall.code, staff.hall.name_zh)]
+        return [(staff.hall.code, localized(staff.hall))]
     halls = db.session.scalars(select(Hall).where(Hall.active).order_by(Hall.code))
-    return [("all", str(_l("All halls")))] + [(hall.code, hall.name_zh) for hall in halls]
+    return [("all", str(_l("All halls")))] + [(hall.code, localized(hall)) for hall in halls]
 
 
 def zone(hall: Hall) -> ZoneInfo:
@@ -139,30 +144,71 @@ def day_bounds(hall: Hall, start: date, end: date) -> tuple[datetime, datetime]:
 OPEN_TICKET = frozenset(("waiting", "called", "serving", "parked"))
 
 
+class EpochSeconds(FunctionElement):
+    """Seconds since 1970 (UTC) of a stored time, as a float, computed by the database:
+    a year of tickets loads as plain numbers instead of parsed datetimes."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(EpochSeconds)
+def _epoch_postgresql(element, compiler, **kw):
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS FLOAT)"
+
+
+@compiles(EpochSeconds, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    # SQLite keeps UTC as text; julianday() reads it, 2440587.5 is 1970-01-01 00:00 UTC.
+    # A julianday is a double good to ~50 µs: rounded to the millisecond, 09:00 stays 09:00.
+    column = compiler.process(element.clauses, **kw)
+    return f"ROUND((julianday({column}) - 2440587.5) * 86400.0, 3)"
+
+
+class LocalClock:
+    """Hall-local date and hour of epoch seconds, by the local midnights of the range."""
+
+    def __init__(self, hall: Hall, start: date, end: date):
+        tz = zone(hall)
+        self.first = start - timedelta(days=1)
+        self.midnights = [
+            datetime.combine(self.first + timedelta(days=n), time(0), tz).timestamp()
+            for n in range((end - start).days + 4)
+        ]
+
+    def day_hour(self, seconds: float) -> tuple[date, int]:
+        index = max(0, bisect_right(self.midnights, seconds) - 1)
+        return self.first + timedelta(days=index), int((seconds - self.midnights[index]) // 3600)
+
+
 @dataclass(slots=True)
 class TicketRow:
+    """A ticket's times as epoch seconds (None when the step never happened)."""
+
     id: int
     service_id: int
     status: str
     source: str
-    issued_at: datetime
-    called_at: datetime | None
-    started_at: datetime | None
-    finished_at: datetime | None
+    issued_at: float
+    called_at: float | None
+    started_at: float | None
+    finished_at: float | None
     counter_id: int | None
     officer_id: int | None
     transferred_from_id: int | None
-    # Worked out once when loaded: minutes waited and served, local hour of issue.
+    # Worked out once when loaded: minutes waited and served, local hour of issue,
+    # local day and hour of the first call.
     wait: float | None = None
     service: float | None = None
     issued_hour: int = 0
+    called_local: tuple[date, int] | None = None
 
 
 @dataclass(slots=True)
 class VisitRow:
     id: int
     hall: Hall
-    arrived_at: datetime
+    arrived_at: float
     day: date
     hour: int
     tickets: list[TicketRow] = field(default_factory=list)
@@ -176,8 +222,20 @@ class VisitRow:
         finished = [t.finished_at for t in tickets if t.finished_at is not None]
         self.served = bool(finished) and not any(t.status in OPEN_TICKET for t in tickets)
         if self.served:
-            self.minutes_in_hall = (max(finished) - self.arrived_at).total_seconds() / 60
+            self.minutes_in_hall = _minutes(max(finished) - self.arrived_at)
             self.within = self.minutes_in_hall <= self.hall.target_minutes
+
+
+def _minutes(seconds: float) -> float:
+    # Rounded to the microsecond's share of a minute: julianday() arithmetic is binary
+    # floating point, and 10 minutes must stay exactly 10 against a 10-minute target.
+    return round(seconds / 60, 6)
+
+
+def minutes(later: float | None, earlier: float | None) -> float | None:
+    if later is None or earlier is None:
+        return None
+    return _minutes(later - earlier)
 
 
 @dataclass
@@ -191,23 +249,24 @@ class QueueData:
 
 
 def queue_data(scope: Scope, start: date, end: date) -> QueueData:
-    """The visits that entered in the range, with their tickets: one query per hall."""
+    """The visits that entered in the range, with their tickets: one query per hall,
+    served by the index on (hall, arrival) and the tickets' index on their visit."""
     visits: dict[int, VisitRow] = {}
     for hall in scope.halls:
         low, high = day_bounds(hall, start, end)
-        tz = zone(hall)
+        clock = LocalClock(hall, start, end)
         rows = db.session.execute(
             select(
                 Visit.id,
-                Visit.arrived_at,
+                EpochSeconds(Visit.arrived_at),
                 Ticket.id,
                 Ticket.service_id,
                 Ticket.status,
                 Ticket.source,
-                Ticket.issued_at,
-                Ticket.called_at,
-                Ticket.started_at,
-                Ticket.finished_at,
+                EpochSeconds(Ticket.issued_at),
+                EpochSeconds(Ticket.called_at),
+                EpochSeconds(Ticket.started_at),
+                EpochSeconds(Ticket.finished_at),
                 Ticket.counter_id,
                 Ticket.officer_id,
                 Ticket.transferred_from_id,
@@ -216,22 +275,23 @@ def queue_data(scope: Scope, start: date, end: date) -> QueueData:
             .where(Visit.hall_id == hall.id, Visit.arrived_at >= low, Visit.arrived_at < high)
             .order_by(Visit.id, Ticket.id)
         )
+        settled = []
         for visit_id, arrived_at, *ticket in rows:
             visit = visits.get(visit_id)
             if visit is None:
-                local = arrived_at.astimezone(tz)
-                visit = visits[visit_id] = VisitRow(
-                    visit_id, hall, arrived_at, local.date(), local.hour
-                )
+                day, hour = clock.day_hour(arrived_at)
+                visit = visits[visit_id] = VisitRow(visit_id, hall, arrived_at, day, hour)
+                settled.append(visit)
             if ticket[0] is not None:
                 row = TicketRow(*ticket)
                 row.wait = minutes(row.called_at, row.issued_at)
                 row.service = minutes(row.finished_at, row.started_at)
-                row.issued_hour = row.issued_at.astimezone(tz).hour
+                row.issued_hour = clock.day_hour(row.issued_at)[1]
+                if row.called_at is not None:
+                    row.called_local = clock.day_hour(row.called_at)
                 visit.tickets.append(row)
-        for visit in visits.values():
-            if visit.hall is hall:
-                visit.settle()
+        for visit in settled:
+            visit.settle()
     hall_ids = [hall.id for hall in scope.halls]
     services = {
         s.id: s for s in db.session.scalars(select(Service).where(Service.hall_id.in_(hall_ids)))
@@ -259,12 +319,6 @@ def p90(values: list[float]) -> float | None:
 
 def share(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
-
-
-def minutes(later: datetime | None, earlier: datetime | None) -> float | None:
-    if later is None or earlier is None:
-        return None
-    return (later - earlier).total_seconds() / 60
 
 
 def _days(start: date, end: date) -> list[date]:
@@ -334,14 +388,12 @@ def by_hour(data: QueueData) -> Table:
     in_use: dict[tuple[date, int], set[int]] = defaultdict(set)
     days = set()
     for visit in data.visits:
-        tz = zone(visit.hall)
         days.add((visit.hall.id, visit.day))
         visitors[visit.hour] += 1
         for ticket in visit.tickets:
             tickets[ticket.issued_hour] += 1
-            if ticket.called_at is not None and ticket.counter_id is not None:
-                local = ticket.called_at.astimezone(tz)
-                in_use[(local.date(), local.hour)].add(ticket.counter_id)
+            if ticket.called_local is not None and ticket.counter_id is not None:
+                in_use[ticket.called_local].add(ticket.counter_id)
     counters_by_hour = Tally()
     for (_day, hour), counters in in_use.items():
         counters_by_hour[hour] += len(counters)

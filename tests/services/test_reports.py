@@ -164,3 +164,15 @@ def test_scope_supervisor_own_hall_admin_all(app):
     with pytest.raises(HallError) as unknown:
         reports.resolve_scope(admin, "nowhere")
     assert unknown.value.field == "hall"
+
+
+def test_charts_of_an_empty_range_draw_without_script(app):
+    from hallapp import charts
+
+    hall = builders.make_standard_hall()
+    empty = reports.report(reports.Scope([hall], False), DAY, DAY)
+    with app.test_request_context():
+        drawn = charts.report_charts(empty)
+    assert len(drawn) == 4
+    for chart in drawn:
+        assert chart.svg.startswith("<svg") and "<script" not in chart.svg
