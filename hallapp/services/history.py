@@ -257,7 +257,18 @@ def _one_day(hall, day, scale, rng, ids, services, counters, officers, totals) -
         arrived = _local(hall, day, offset)
         load = weights[slot] / peak
         visit_id = ids[Visit].take()
-        visits.append({"id": visit_id, "hall_id": hall.id, "arrived_at": arrived})
+        visits.append(
+            {
+                "id": visit_id,
+                "hall_id": hall.id,
+                "arrived_at": arrived,
+                "senior": rng.random() < 0.08,
+                "disabled": False,
+                "pregnant": False,
+                "patient": False,
+                "interpreter": False,
+            }
+        )
         source = _pick(rng, {"desk": 0.7, "kiosk": 0.25, "appointment": 0.05})
         codes = [_pick(rng, SERVICE_MIX)]
         if rng.random() < SECOND_TICKET:
@@ -337,11 +348,27 @@ def _one_day(hall, day, scale, rng, ids, services, counters, officers, totals) -
         (VisitRating, ratings),
         (FreeService, free),
     ):
-        if rows:
-            db.session.execute(insert(model.__table__), rows)
+        _bulk_insert(model, rows)
     totals.visits += len(visits)
     totals.tickets += len(tickets)
     totals.events += len(events)
+
+
+def _bulk_insert(model, rows: list[dict]) -> None:
+    """PostgreSQL's COPY where there is one (ten times faster than row inserts), else one
+    executemany; either way inside the session's transaction. Rows name every column
+    that has no server default: COPY applies no Python-side defaults."""
+    if not rows:
+        return
+    if db.engine.dialect.name != "postgresql":
+        db.session.execute(insert(model.__table__), rows)
+        return
+    columns = list(rows[0])
+    raw = db.session.connection().connection.driver_connection
+    statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
 
 
 def _event(ids, ticket_id: int, step: str, at: datetime, counter_id: int | None = None) -> dict:
