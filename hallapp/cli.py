@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(device_token_group)
     app.cli.add_command(hall_group)
+    app.cli.add_command(history_command)
 
 
 @click.command("demo")
@@ -51,6 +52,33 @@ def password_from_env() -> str | None:
 
 def _demo_password() -> str:
     return password_from_env() or secrets.token_urlsafe(12)
+
+
+@click.command("history")
+@click.option("--days", type=click.IntRange(1, 3660), default=365, show_default=True)
+@click.option("--seed", type=int, default=2026, show_default=True, help="Same seed, same history.")
+def history_command(days: int, seed: int) -> None:
+    """Fill the database with a realistic past: three halls, about a million tickets a year."""
+    from time import perf_counter
+
+    from hallapp.services import history
+
+    started = perf_counter()
+    fresh = demo.database_is_empty()
+    password = _demo_password()
+    try:
+        result = history.fill_history(days, now=utcnow(), password=password, seed=seed)
+    except HallError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from error
+    click.echo(
+        f"{result.days} days of history in {result.halls} halls: {result.visits} visits, "
+        f"{result.tickets} tickets, {result.events} ticket steps "
+        f"({perf_counter() - started:.0f} s)."
+    )
+    if fresh and not password_from_env():
+        click.echo("The demo users' password (shown only this once):")
+        click.echo(password)
 
 
 user_group = AppGroup("user", help="Staff accounts.")

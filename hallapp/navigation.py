@@ -138,6 +138,18 @@ NAV_ITEMS: list[NavItem] = [
         _l("How citizens rated your service; appeal an unfair rating"),
     ),
     NavItem(
+        "reports.index",
+        _l("Reports"),
+        frozenset({"supervisor", "admin"}),
+        _l("Figures for a date range with charts, exports, the daily summary"),
+    ),
+    NavItem(
+        "reports.forecast",
+        _l("Staffing forecast"),
+        frozenset({"supervisor", "admin"}),
+        _l("Arrivals and counters needed per hour for the next working days"),
+    ),
+    NavItem(
         "admin.audit",
         _l("Audit log"),
         frozenset({"admin", "supervisor"}),

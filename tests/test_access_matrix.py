@@ -66,6 +66,36 @@ def test_each_role_reaches_exactly_its_pages(app, login_as, who):
     assert wrong == []
 
 
+REPORT_PAGES = [
+    "/reports/",
+    "/reports/report.csv",
+    "/reports/report.xlsx",
+    "/reports/daily",
+    "/reports/forecast",
+    "/reports/forecast.csv",
+    "/reports/forecast.xlsx",
+]
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_reports_supervisors_their_hall_administrators_every_hall(app, login_as, who):
+    """Reports: a supervisor reads their own hall, an administrator any hall or all of
+    them together; guides, counter officers and clerks read none."""
+    from tests import builders
+
+    builders.make_hall("north")
+    client = login_as(who)
+    for page in REPORT_PAGES:
+        for hall, allowed in (
+            ("demo", who in ("supervisor", "admin")),
+            ("north", who == "admin"),
+            ("all", who == "admin" and "forecast" not in page),
+        ):
+            status = client.get(f"{page}?hall={hall}").status_code
+            assert (status == 200) == allowed, (who, page, hall, status)
+            assert status in (200, 403, 422), (who, page, hall, status)
+
+
 def test_unauthenticated_htmx_request_is_redirected_by_header(client, hall):
     response = client.get(
         "/admin/services",

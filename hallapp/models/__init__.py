@@ -68,9 +68,12 @@ from .queue import (
     TicketEvent,
     Visit,
 )
+from .reports import FREE_SERVICE_KINDS, FreeService
 from .staff import ROLES, Staff, StaffRole
 
 __all__ = [
+    "FREE_SERVICE_KINDS",
+    "FreeService",
     "APPEAL_STATES",
     "DISSATISFIED_LEVELS",
     "RATING_LEVELS",

@@ -31,7 +31,7 @@ from hallapp.forms import attach_error, choices
 from hallapp.htmx import is_partial, redirect_after_post, render_page
 from hallapp.i18n import HALL_TIMEZONE, localized
 from hallapp.models import Appointment, Hall, Service, Staff, StaffRole, utcnow
-from hallapp.services import appointments, guidance, halls, identity, live
+from hallapp.services import appointments, guidance, halls, identity, live, reports
 from hallapp.services.errors import HallError, NotFound
 from hallapp.validation import bounded_int
 
@@ -78,6 +78,7 @@ def home():
         overview=guidance.overview(hall, now=utcnow()),
         today_slots=appointments.slots_on(hall, _today()),
         today=_today(),
+        free_counts=reports.free_services_today(hall, now=utcnow()),
     )
 
 
