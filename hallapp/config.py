@@ -52,7 +52,7 @@ class Config:
 
     # Public screens (hallapp/blueprints/public).
     KIOSK_IDLE_SECONDS = 60  # the kiosk returns to its start screen after this idle time
-    KIOSK_SLIP_SECONDS = 30  # ... and from the ticket it just showed
+    KIOSK_SLIP_SECONDS = 15  # ... and from the ticket it just printed
     KIOSK_LIMIT_PER_KIOSK = "12 per minute"
     KIOSK_LIMIT_PER_ADDRESS = "30 per minute"
     KIOSK_SETUP_LIMIT = "10 per 5 minutes"

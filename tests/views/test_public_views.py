@@ -197,8 +197,37 @@ def test_kiosk_issues_a_ticket_and_shows_the_slip(kiosk, open_hall, db):
     assert ticket.source == "kiosk" and ticket.priority_class == "senior"
     slip = kiosk.get(response.headers["Location"]).get_data(as_text=True)
     assert 'id="ticket-number"' in slip and "A001" in slip
-    assert f"/t/{ticket.public_id}/print?autoprint=1" in slip
+    assert 'data-autoprint="true"' in slip and f'data-public-id="{ticket.public_id}"' in slip
     assert 'src="data:image/svg+xml' in slip
+
+
+def test_a_seniors_kiosk_keeps_large_text_on_the_ticket_and_the_citizen_can_turn_it_off(
+    client, open_hall, db
+):
+    make_kiosk_token(open_hall)
+    client.get(f"/kiosk/demo?token={KIOSK_TOKEN}&seniors=1")
+    slip_url = client.post("/kiosk/demo/tickets", data={"service": "A"}).headers["Location"]
+
+    slip = client.get(slip_url).get_data(as_text=True)
+    client.post("/preferences", data={"large_text": "off", "next": slip_url})
+    plain = client.get(slip_url).get_data(as_text=True)
+
+    assert re.search(r'<html[^>]*class="[^"]*large-text[^"]*high-contrast', slip)
+    assert not re.search(r'<html[^>]*class="[^"]*large-text', plain)
+
+
+def test_the_kiosk_idle_reset_ends_the_citizen_s_language_and_text_size(client, open_hall):
+    make_kiosk_token(open_hall)
+    client.get(f"/kiosk/demo?token={KIOSK_TOKEN}&seniors=1")
+    client.post("/preferences", data={"lang": "en", "large_text": "off", "next": "/kiosk/demo"})
+    chosen = client.get("/kiosk/demo").get_data(as_text=True)
+
+    reset = client.get("/kiosk/demo?idle=1")
+    start = client.get(reset.headers["Location"]).get_data(as_text=True)
+
+    assert re.search(r'<html lang="en" class="\s*high-contrast"', chosen)
+    assert reset.status_code == 303 and reset.headers["Location"].endswith("/kiosk/demo")
+    assert re.search(r'<html lang="zh-CN" class="large-text high-contrast"', start)
 
 
 def test_kiosk_refuses_a_service_at_its_daily_limit_and_says_why(kiosk, open_hall, db):

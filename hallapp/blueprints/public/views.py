@@ -132,7 +132,6 @@ def _open_kiosk(hall, device, seniors: bool) -> None:
 
 
 def _kiosk_page(hall, device, *, form=None, message=None, status=200):
-    seniors = bool(session.get("kiosk", {}).get("seniors"))
     return render_template(
         "public/kiosk.html",
         hall=hall,
@@ -142,9 +141,11 @@ def _kiosk_page(hall, device, *, form=None, message=None, status=200):
         is_english=is_english(),
         message=message,
         idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"],
-        large_text=seniors or bool(session.get("large_text")),
-        contrast=seniors or bool(session.get("contrast")),
     ), status
+
+
+# What one citizen chose on a shared kiosk; the next citizen starts from the kiosk's defaults.
+CITIZEN_CHOICES = ("lang", "large_text", "contrast")
 
 
 def _not_set_up(hall, form=None, message=None, status=401):
@@ -175,6 +176,12 @@ def kiosk(hall_code):
     device = _kiosk_device(hall)
     if device is None:
         return _not_set_up(hall)
+    if request.args.get("idle") == "1":
+        # The idle reset (public.js) and the Done button: back to the kiosk's own language
+        # and seniors' mode, with a clean address.
+        for key in CITIZEN_CHOICES:
+            session.pop(key, None)
+        return redirect(url_for("public.kiosk", hall_code=hall.code), 303)
     return _kiosk_page(hall, device)
 
 
@@ -260,7 +267,7 @@ def _slip_context(ticket, *, now):
 @bp.get("/kiosk/<hall_code>/tickets/<public_id>")
 @public
 def kiosk_ticket(hall_code, public_id):
-    """The slip on the kiosk's screen, with a button that prints it."""
+    """The slip on the kiosk's screen: it prints at once, then the kiosk goes back to its start."""
     ticket = _ticket_or_none(public_id)
     if ticket is None or ticket.hall.code != hall_code:
         return _unknown_ticket()
