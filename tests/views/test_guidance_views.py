@@ -306,7 +306,7 @@ def test_check_in_by_booking_code_issues_the_ticket_and_a_bad_code_says_so(login
         pytest.skip("the slot crossed midnight")
     guide = login_as("guide")
     wrong = guide.post("/desk/check-in?lang=en", data={"code": "ZZZZZZZZ"})
-    assert wrong.status_code == 422 and "No booking has this code" in wrong.text
+    assert wrong.status_code == 422 and "No booking today has this code" in wrong.text
     right = guide.post("/desk/check-in", data={"code": booking.code.lower()})
     assert right.status_code == 200 and "A001" in right.text
 
@@ -342,3 +342,44 @@ def test_a_booking_by_htmx_clears_the_form_and_refreshes_the_tables(login_as, ha
     assert "360426199101010071" not in response.text
     assert 'id="desk-slots-wrap" hx-swap-oob="true"' in response.text
     assert "360************071" in response.text
+
+
+def test_a_phone_only_booking_is_checked_in_by_its_phone(login_as, hall, db):
+    open_all_day(hall, db)
+    slot = AppointmentSlot(
+        hall_id=hall.id,
+        service_id=service(hall).id,
+        starts_at=utcnow() + timedelta(minutes=1),
+        ends_at=utcnow() + timedelta(minutes=30),
+        capacity=1,
+    )
+    db.session.add(slot)
+    db.session.commit()
+    booking = appointments.book(hall, slot.id, phone="13800138000", actor=None, now=utcnow())
+
+    response = login_as("guide").post("/desk/check-in", data={"code": "138 0013 8000"})
+
+    assert response.status_code == 200 and "A001" in response.text
+    db.session.refresh(booking)
+    assert booking.state == "checked_in"
+
+
+def test_the_booking_form_does_not_offer_a_slot_that_has_started(login_as, hall, db):
+    now = utcnow()
+    for minutes, capacity in ((-5, 1), (55, 1)):
+        db.session.add(
+            AppointmentSlot(
+                hall_id=hall.id,
+                service_id=service(hall).id,
+                starts_at=now + timedelta(minutes=minutes),
+                ends_at=now + timedelta(minutes=minutes + 30),
+                capacity=capacity,
+            )
+        )
+    db.session.commit()
+    started, later = appointments.slots_on(hall, now.astimezone(HALL_TIMEZONE).date())
+
+    page = login_as("guide").get("/desk/appointments").text
+
+    assert f'<option value="{later.id}"' in page
+    assert f'<option value="{started.id}"' not in page
