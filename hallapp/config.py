@@ -49,6 +49,8 @@ class Config:
     IDENTITY_HASH_KEY: str | None = None
     # Days the desk keeps masked numbers, keyed hashes and phones; `flask purge` erases older.
     IDENTITY_RETENTION_DAYS = 30
+    # From this age (by the identity card's birth date) the desk suggests the senior lane.
+    SENIOR_LANE_AGE = 70
 
     # Public screens (hallapp/blueprints/public).
     KIOSK_IDLE_SECONDS = 60  # the kiosk returns to its start screen after this idle time

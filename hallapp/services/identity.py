@@ -91,6 +91,17 @@ def check_document(document_type: str, number: str, today: date | None = None) -
     return Document(document_type, value)
 
 
+def birth_date(document: Document) -> date | None:
+    """The holder's birth date, where the document carries one (mainland identity cards)."""
+    if document.type != "resident_id":
+        return None
+    return ric.get_birth_date(document.number)
+
+
+def age_on(born: date, today: date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
 def guess_type(number: str) -> str | None:
     """The most likely type of a swiped number, so the reader needs no extra tap."""
     value = normalize(number)

@@ -383,3 +383,45 @@ def test_the_booking_form_does_not_offer_a_slot_that_has_started(login_as, hall,
 
     assert f'<option value="{later.id}"' in page
     assert f'<option value="{started.id}"' not in page
+
+
+SENIOR_CARD = "440106195506010029"  # born 1955: 71 years old
+
+
+def test_a_senior_s_second_swipe_warns_of_open_tickets_and_the_desk_asks_before_more(
+    login_as, hall, db
+):
+    open_all_day(hall, db)
+    guide = login_as("guide")
+    first = guide.post("/desk/triage", data={"services": ["B"], "document_number": SENIOR_CARD})
+    assert first.status_code == 200 and "B001" in first.text
+
+    swipe = guide.post("/desk/triage/swipe?lang=en", data={"document_number": SENIOR_CARD})
+    again = guide.post(
+        "/desk/triage?lang=en", data={"services": ["B"], "document_number": SENIOR_CARD}
+    )
+    confirmed = guide.post(
+        "/desk/triage", data={"services": ["B"], "document_number": SENIOR_CARD, "again": "1"}
+    )
+
+    assert 'id="desk-swipe-open-tickets"' in swipe.text and "B001" in swipe.text
+    assert 'data-suggest-need="senior"' in swipe.text and "71 years old" in swipe.text
+    assert again.status_code == 422 and 'id="desk-issue-again"' in again.text
+    assert "B001" in again.text and "/print?autoprint=1" in again.text
+    assert confirmed.status_code == 200 and "B002" in confirmed.text
+
+
+def test_missing_documents_of_several_services_come_in_one_block(login_as, hall, db):
+    open_all_day(hall, db)
+    for code in ("A", "B"):
+        guidance.save_checklist(
+            service(hall, code),
+            [guidance.ItemInput("身份证"), guidance.ItemInput("照片")],
+            actor=None,
+            now=utcnow(),
+        )
+
+    missing = login_as("guide").post("/desk/triage", data={"services": ["A", "B"]})
+
+    assert missing.status_code == 422
+    assert missing.text.count("<li>") == 2 and missing.text.count("/desk/appointments") == 1

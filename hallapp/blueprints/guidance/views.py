@@ -708,6 +708,8 @@ def swipe():
         document=document,
         history=history,
         bookings=bookings,
+        open_tickets=guidance.open_tickets_today(hall, document.number, now=utcnow()),
+        senior_age=guidance.senior_lane_age(document, today=_today()),
         form=CsrfOnlyForm(),
     )
 
@@ -727,13 +729,20 @@ def issue():
             needs=_needs(),
             document_number=request.form.get("document_number", ""),
             phone=request.form.get("phone", ""),
+            again=request.form.get("again") == "1",
             actor=current_user,
             now=utcnow(),
         )
     except guidance.MissingDocuments as missing:
         return render_template(
-            "guidance/_triage_missing.html", missing=missing.missing, hall=hall
+            "guidance/_triage_missing.html",
+            missing=missing.missing,
+            items=missing.items,
+            hall=hall,
         ), 422
+    except guidance.VisitorHasOpenTickets as already:
+        db.session.rollback()
+        return render_template("guidance/_triage_again.html", tickets=already.tickets), 422
     except HallError as error:
         db.session.rollback()
         return render_template("guidance/_triage_error.html", error=error.message), 422

@@ -54,3 +54,14 @@ document.addEventListener("DOMContentLoaded", function () {
     showChosenChecklists(form);
   }
 });
+
+// A swipe may suggest a need (the senior lane from the card's birth date): tick it once,
+// visibly, so the guide only has to untick it when the visitor declines.
+document.addEventListener("htmx:afterSettle", function () {
+  document.querySelectorAll("[data-suggest-need]").forEach(function (hint) {
+    if (hint.dataset.applied) return;
+    hint.dataset.applied = "true";
+    var box = document.querySelector('#desk-triage-form input[name=needs][value="' + hint.dataset.suggestNeed + '"]');
+    if (box) box.checked = true;
+  });
+});
