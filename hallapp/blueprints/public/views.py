@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from hallapp.access import public
 from hallapp.blueprints.public import bp
-from hallapp.blueprints.public.forms import KioskSetupForm, KioskTicketForm
+from hallapp.blueprints.public.forms import KioskSetupForm, KioskSwipeForm, KioskTicketForm
 from hallapp.extensions import db, limiter
 from hallapp.htmx import is_partial, render_page
 from hallapp.i18n import PUBLIC_LANGUAGES, is_english
@@ -131,11 +131,13 @@ def _open_kiosk(hall, device, seniors: bool) -> None:
     session.permanent = True
 
 
-def _kiosk_page(hall, device, *, form=None, message=None, status=200):
+def _kiosk_page(hall, device, *, form=None, message=None, status=200, greeting=None):
     return render_template(
         "public/kiosk.html",
         hall=hall,
         form=form or KioskTicketForm(formdata=None),
+        swipe_form=KioskSwipeForm(formdata=None),
+        greeting=greeting,
         services=screens.kiosk_services(hall, now=utcnow()),
         is_open=screens.hall_is_open(hall, utcnow()),
         is_english=is_english(),
@@ -240,6 +242,45 @@ def kiosk_issue(hall_code):
     return redirect(
         url_for("public.kiosk_ticket", hall_code=hall.code, public_id=ticket.public_id), 303
     )
+
+
+@bp.post("/kiosk/<hall_code>/swipe")
+@public
+@limiter.limit(lambda: current_app.config["KIOSK_LIMIT_PER_KIOSK"], key_func=_kiosk_key)
+@limiter.limit(lambda: current_app.config["KIOSK_LIMIT_PER_ADDRESS"])
+def kiosk_swipe(hall_code):
+    """A senior swiped an identity card: today's booking is checked in and printed, or
+    the start screen offers priority by the card's birth date."""
+    hall = _hall(hall_code)
+    if hall is None:
+        return _unknown_hall()
+    device = _kiosk_device(hall)
+    if device is None:
+        return _not_set_up(hall)
+    form = KioskSwipeForm()
+    if not form.validate_on_submit():
+        message = _("The card could not be read. Please swipe it again.")
+        return _kiosk_page(hall, device, message=message, status=422)
+    try:
+        found = screens.kiosk_swipe(hall, form.document_number.data, now=utcnow())
+    except HallError as error:
+        db.session.rollback()
+        return _kiosk_page(hall, device, message=str(error.message), status=422)
+    if found.ticket is not None:
+        return redirect(
+            url_for("public.kiosk_ticket", hall_code=hall.code, public_id=found.ticket.public_id),
+            303,
+        )
+    ticket_form = KioskTicketForm(formdata=None)
+    if found.senior_age is not None:
+        ticket_form.senior.data = True
+        greeting = _(
+            "Welcome. You are %(age)d: your ticket gets senior priority. Choose your service.",
+            age=found.senior_age,
+        )
+    else:
+        greeting = _("No booking today for this card. Choose your service.")
+    return _kiosk_page(hall, device, form=ticket_form, greeting=greeting)
 
 
 def _ticket_or_none(public_id: str):
