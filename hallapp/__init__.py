@@ -155,8 +155,11 @@ def register_templates(app: Flask) -> None:
 
     @app.context_processor
     def display_preferences():
+        # A kiosk set up for seniors starts in large text and high contrast; what a citizen
+        # chooses there holds until the kiosk's idle reset clears it.
+        seniors = bool((session.get("kiosk") or {}).get("seniors"))
         if current_user.is_authenticated:
             large = current_user.large_text
         else:
-            large = bool(session.get("large_text"))
-        return {"large_text": large, "contrast": session.get("contrast", False), "g": g}
+            large = bool(session.get("large_text", seniors))
+        return {"large_text": large, "contrast": bool(session.get("contrast", seniors)), "g": g}

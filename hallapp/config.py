@@ -70,10 +70,12 @@ class Config:
     IDENTITY_RETENTION_DAYS = 30
     # Booking CSV imports stop at this many rows (write transactions stay short).
     APPOINTMENT_IMPORT_MAX_ROWS = 2000
+    # From this age (by the identity card's birth date) the desk suggests the senior lane.
+    SENIOR_LANE_AGE = 70
 
     # Public screens (hallapp/blueprints/public).
     KIOSK_IDLE_SECONDS = 60  # the kiosk returns to its start screen after this idle time
-    KIOSK_SLIP_SECONDS = 30  # ... and from the ticket it just showed
+    KIOSK_SLIP_SECONDS = 15  # ... and from the ticket it just printed
     KIOSK_LIMIT_PER_KIOSK = "12 per minute"
     KIOSK_LIMIT_PER_ADDRESS = "30 per minute"
     KIOSK_SETUP_LIMIT = "10 per 5 minutes"

@@ -63,9 +63,11 @@ def is_english() -> bool:
 
 
 def localized(obj, field: str = "name") -> str:
-    """obj.name_en in English, obj.name_zh otherwise."""
-    suffix = "en" if is_english() else "zh"
-    return getattr(obj, f"{field}_{suffix}") or getattr(obj, f"{field}_zh")
+    """obj.name_en in English, obj.name_hant in Traditional Chinese where the admin gave one,
+    obj.name_zh otherwise."""
+    locale = str(get_locale())
+    suffix = "en" if locale.startswith("en") else "hant" if locale == "zh_Hant_HK" else "zh"
+    return getattr(obj, f"{field}_{suffix}", None) or getattr(obj, f"{field}_zh")
 
 
 def to_local(value: datetime | None, tz: ZoneInfo = HALL_TIMEZONE) -> datetime | None:

@@ -41,6 +41,26 @@ HANT_CATALOG = ROOT / "hallapp" / "translations" / "zh_Hant_HK" / "LC_MESSAGES" 
 PUBLIC_SOURCES = [
     (ROOT / "hallapp" / "templates" / "public", [("**.html", "jinja2")]),
     (ROOT / "hallapp" / "blueprints" / "public", [("**.py", "python")]),
+    # The citizen's own pages of the suggestion box and the rating, under the public header.
+    (
+        ROOT / "hallapp" / "templates" / "feedback",
+        [
+            (f"{name}.html", "jinja2")
+            for name in (
+                "suggest",
+                "_suggest_form",
+                "thanks",
+                "_thanks",
+                "find",
+                "_track_form",
+                "track",
+                "_reply_text",
+                "said_and_done",
+                "rate",
+                "_rating",
+            )
+        ],
+    ),
 ]
 
 

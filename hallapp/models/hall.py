@@ -32,6 +32,8 @@ class Hall(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name_zh: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120))
+    # Traditional Chinese, for visitors from Hong Kong and Macau; the simplified name if unset.
+    name_hant: Mapped[str | None] = mapped_column(String(120))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     opens_at: Mapped[time] = mapped_column(Time, default=time(9, 0))
     closes_at: Mapped[time] = mapped_column(Time, default=time(17, 0))
@@ -65,6 +67,8 @@ class Service(Base):
     code: Mapped[str] = mapped_column(String(1))
     name_zh: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120))
+    # Traditional Chinese, for visitors from Hong Kong and Macau; the simplified name if unset.
+    name_hant: Mapped[str | None] = mapped_column(String(120))
     room: Mapped[str] = mapped_column(String(16), default="main")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Most tickets a day; None means no limit.

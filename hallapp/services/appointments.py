@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -20,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hallapp.extensions import db
 from hallapp.models import Appointment, AppointmentSlot, Hall, Service, Staff
-from hallapp.services import audit, calendar, guidance
+from hallapp.services import audit, calendar, guidance, identity
 from hallapp.services.errors import HallError, InvalidValue, NotFound
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
@@ -216,12 +217,94 @@ def book(
     return appointment
 
 
-def find_booking(hall: Hall, code: str) -> Appointment:
-    value = (code or "").strip().upper()
-    appointment = db.session.scalar(select(Appointment).where(Appointment.code == value))
+def bookable_slots(slots: list[AppointmentSlot], *, now: datetime) -> list[AppointmentSlot]:
+    """The slots a booking may still take: a free place, and not yet begun."""
+    return [slot for slot in slots if slot.free > 0 and slot.starts_at > now]
+
+
+def normalize_code(code: str) -> str:
+    """Booking codes as people read them out or platforms print them: any case, with
+    spaces or dashes (wx-100002, WX 100002)."""
+    return re.sub(r"[\s\-_.]", "", code or "").upper()
+
+
+def _code_match(hall: Hall, value: str) -> Appointment | None:
+    candidates = {normalize_code(value), (value or "").strip().upper()} - {""}
+    if not candidates:
+        return None
+    appointment = db.session.scalar(
+        select(Appointment).where(Appointment.code.in_(candidates)).limit(1)
+    )
     if appointment is None or appointment.slot.hall_id != hall.id:
+        return None
+    return appointment
+
+
+def find_booking(hall: Hall, code: str) -> Appointment:
+    appointment = _code_match(hall, code)
+    if appointment is None:
         raise NotFound(_l("No booking has this code."))
     return appointment
+
+
+def _day_bookings(hall: Hall, day: date) -> list[Appointment]:
+    tz = _tz(hall)
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    return list(
+        db.session.scalars(
+            select(Appointment)
+            .join(AppointmentSlot, Appointment.slot_id == AppointmentSlot.id)
+            .where(
+                AppointmentSlot.hall_id == hall.id,
+                AppointmentSlot.starts_at >= start,
+                AppointmentSlot.starts_at < start + timedelta(days=1),
+                Appointment.state == "booked",
+            )
+            .order_by(AppointmentSlot.starts_at, Appointment.id)
+        )
+    )
+
+
+def bookings_for_phone(hall: Hall, phone: str, day: date) -> list[Appointment]:
+    """Today's open bookings left with this phone (however it was written when booked)."""
+    wanted = _phone_digits(phone)
+    if not wanted:
+        return []
+    return [
+        a
+        for a in _day_bookings(hall, day)
+        if a.identity is not None and _phone_digits(a.identity.phone or "") == wanted
+    ]
+
+
+def _phone_digits(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    # +86 / 0086 in front of a mainland mobile number is the same phone.
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    elif len(digits) == 15 and digits.startswith("0086"):
+        digits = digits[4:]
+    return digits if len(digits) >= 7 else ""
+
+
+def find_bookings(hall: Hall, value: str, day: date) -> list[Appointment]:
+    """What the desk typed or swiped: a booking code in any case and format, a phone number,
+    or a document number; today's open bookings it finds (a code finds its booking on any
+    day, so check-in can say why not)."""
+    value = (value or "").strip()
+    by_code = _code_match(hall, value)
+    if by_code is not None:
+        return [by_code]
+    by_phone = bookings_for_phone(hall, value, day) if _looks_like_phone(value) else []
+    if by_phone:
+        return by_phone
+    if identity.guess_type(value):
+        return bookings_for_number(hall, value, day)
+    return []
+
+
+def _looks_like_phone(value: str) -> bool:
+    return bool(re.fullmatch(r"\+?[\d\s()\-]{7,20}", value))
 
 
 def bookings_for_number(hall: Hall, number: str, day: date) -> list[Appointment]:
@@ -429,7 +512,7 @@ def import_bookings(hall: Hall, data: bytes, *, actor: Staff | None, now: dateti
 def _parse_row(parsed: _Row, services, tz, seen_codes) -> str | None:
     """Checks that need no database: code, service, date and time."""
     values = parsed.values
-    code = values["booking_code"].upper()
+    code = normalize_code(values["booking_code"])
     if not code or len(code) > 16:
         return _l("The booking code is missing or longer than 16 characters.")
     if code in seen_codes:

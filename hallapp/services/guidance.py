@@ -169,6 +169,37 @@ def hash_of(number: str, document_type: str | None = None) -> str | None:
     return identity.keyed_hash(document_type, number, current_app.config["IDENTITY_HASH_KEY"])
 
 
+def open_tickets_today(hall: Hall, number: str, *, now: datetime) -> list[Ticket]:
+    """Tickets still open today for the holder of this document: the same visitor again."""
+    key = hash_of(number)
+    if key is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Ticket)
+            .join(VisitorIdentity, VisitorIdentity.visit_id == Ticket.visit_id)
+            .where(
+                VisitorIdentity.hall_id == hall.id,
+                VisitorIdentity.number_hash == key,
+                Ticket.service_day == queue.service_day_of(hall, now),
+                Ticket.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Ticket.issued_at, Ticket.id)
+            .distinct()
+        )
+    )
+
+
+def senior_lane_age(document: identity.Document, *, today: date) -> int | None:
+    """The holder's age when the card's birth date puts them in the senior lane (70+ unless
+    the hall sets SENIOR_LANE_AGE), else None."""
+    born = identity.birth_date(document)
+    if born is None:
+        return None
+    age = identity.age_on(born, today)
+    return age if age >= current_app.config["SENIOR_LANE_AGE"] else None
+
+
 @dataclass
 class VisitorHistory:
     identities: list[VisitorIdentity] = field(default_factory=list)
@@ -523,6 +554,25 @@ class MissingDocuments(HallError):
         super().__init__()
         self.missing = missing
 
+    @property
+    def items(self) -> list[ChecklistItem]:
+        """Each missing document once, though several chosen services ask for it."""
+        seen: dict[str, ChecklistItem] = {}
+        for items in self.missing.values():
+            for item in items:
+                seen.setdefault(item.text_zh.strip(), item)
+        return list(seen.values())
+
+
+class VisitorHasOpenTickets(HallError):
+    """The same document already holds open tickets today: reuse them, or confirm anew."""
+
+    message = _l("This visitor already has open tickets today.")
+
+    def __init__(self, tickets: list[Ticket]):
+        super().__init__()
+        self.tickets = tickets
+
 
 @dataclass(frozen=True)
 class TriageResult:
@@ -543,11 +593,14 @@ def triage(
     needs: dict[str, bool],
     document_number: str = "",
     phone: str = "",
+    again: bool = False,
     actor: Staff | None,
     now: datetime,
 ) -> TriageResult:
     """One visit, one ticket per chosen service, only when every required document is there.
 
+    A document that already holds open tickets today gets none until the officer confirms
+    (`again`): the same card swiped twice must not queue one person four times.
     The priority class comes from the needs through the queue's own rule (issue_ticket)."""
     codes = list(dict.fromkeys(code.upper() for code in service_codes if code))
     if not codes:
@@ -563,6 +616,10 @@ def triage(
     }
     if missing:
         raise MissingDocuments(missing)
+    if document_number.strip() and not again:
+        already = open_tickets_today(hall, document_number, now=now)
+        if already:
+            raise VisitorHasOpenTickets(already)
     # A mistyped phone is refused before anything is saved, not after the tickets exist.
     phone = notifications.normalize_phone(phone) if phone.strip() else ""
     flags = {need: bool(needs.get(need)) for need in NEEDS}

@@ -43,6 +43,7 @@ def save_hall(
     code: str,
     name_zh: str,
     name_en: str,
+    name_hant: str = "",
     opens_at: time,
     closes_at: time,
     open_weekdays: str,
@@ -68,6 +69,7 @@ def save_hall(
     hall.code = code
     hall.name_zh = name_zh.strip()
     hall.name_en = name_en.strip()
+    hall.name_hant = (name_hant or "").strip() or None
     hall.opens_at = opens_at
     hall.closes_at = closes_at
     hall.open_weekdays = days
@@ -91,6 +93,7 @@ def save_service(
     code: str,
     name_zh: str,
     name_en: str,
+    name_hant: str = "",
     room: str,
     active: bool,
     daily_limit: int | None,
@@ -120,6 +123,7 @@ def save_service(
     service.code = code
     service.name_zh = name_zh.strip()
     service.name_en = name_en.strip()
+    service.name_hant = (name_hant or "").strip() or None
     service.room = room
     service.active = active
     service.daily_limit = daily_limit

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from hallapp.extensions import db
@@ -325,3 +326,36 @@ def device_is_valid(device, hall: Hall, *, now: datetime) -> bool:
         and device.revoked_at is None
         and (device.expires_at is None or device.expires_at > now)
     )
+
+
+KIOSK_CARD_TYPES = ("resident_id", "hk_id", "macau_id", "hk_macau_permit", "home_return_permit")
+
+
+@dataclass(frozen=True)
+class KioskSwipe:
+    """What a card swiped at the kiosk found: a ticket for today's booking, or none and
+    (for a senior by the card's birth date) the age that earns priority."""
+
+    ticket: Ticket | None
+    senior_age: int | None
+
+
+def kiosk_swipe(hall: Hall, number: str, *, now: datetime) -> KioskSwipe:
+    """A card swiped at the kiosk: today's booking is checked in (one ticket, printed), or a
+    senior by the card's birth date is offered priority. The number itself is never kept:
+    a check-in keeps the booking's masked form and keyed hash, nothing more."""
+    from hallapp.services import appointments, guidance, identity, queue
+
+    document_type = identity.guess_type(number)
+    # The kiosk's reader reads cards; a passport pattern here is a misread card.
+    if document_type not in KIOSK_CARD_TYPES:
+        raise identity.InvalidDocumentNumber(
+            _l("This card could not be read. Please try again or ask at the guidance desk.")
+        )
+    today = queue.service_day_of(hall, now)
+    document = identity.check_document(document_type, number, today=today)
+    bookings = appointments.bookings_for_number(hall, document.number, today)
+    if bookings:
+        ticket = guidance.check_in(hall, bookings[0], actor=None, now=now)
+        return KioskSwipe(ticket=ticket, senior_age=None)
+    return KioskSwipe(ticket=None, senior_age=guidance.senior_lane_age(document, today=today))

@@ -4,6 +4,7 @@ and ends with a ticket to print."""
 from datetime import time
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from hallapp.extensions import db
@@ -79,7 +80,8 @@ def test_a_senior_with_a_missing_document_then_with_all_gets_a_printed_ticket(
     page.locator("label.desk-toggle", has_text="普通护照").tap()
     page.locator("#desk-triage-checklist label", has_text="居民身份证").wait_for()
     page.locator("#desk-triage-checklist label", has_text="居民身份证").tap()
-    page.locator("label.desk-toggle", has_text="老年人").tap()
+    # Born 1949: the swipe already ticked the senior lane.
+    expect(page.locator("#desk-triage-form input[name=needs][value=senior]")).to_be_checked()
     page.locator("#desk-issue").tap()
 
     missing = page.locator("#desk-triage-missing")
@@ -112,3 +114,59 @@ def test_a_senior_with_a_missing_document_then_with_all_gets_a_printed_ticket(
     assert (ticket.label, ticket.priority_class, ticket.source) == ("A001", "senior", "desk")
     identity = db.session.scalar(select(VisitorIdentity))
     assert identity.visit_id == ticket.visit_id and identity.masked_number == "110************02X"
+
+
+SENIOR_CARD = "440106195506010029"  # born 1955 in Guangzhou: 71, the senior lane
+
+
+def in_view(page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    return box is not None and -1 <= box["y"] < 768 and box["height"] > 0
+
+
+def test_the_answer_appears_where_the_guide_looks_and_the_swipe_field_is_one_key_away(
+    tablet, live_server, hall
+):
+    page = tablet
+    hall.opens_at, hall.closes_at = time(0, 0), time(23, 59, 59)
+    # Long checklists for every service, as in the hall: the form is far taller than the screen.
+    for service in hall.services:
+        guidance.save_checklist(
+            service,
+            [guidance.ItemInput(f"材料{n}", f"Item {n}", required=n < 3) for n in range(6)],
+            actor=None,
+            now=utcnow(),
+        )
+    make_staff(hall, "guide", username="guide", full_name="王导办")
+    db.session.commit()
+    sign_in(page, live_server, "guide", PASSWORD)
+    page.goto(f"{live_server}/desk/triage")
+
+    page.keyboard.type(SENIOR_CARD)
+    page.keyboard.press("Enter")
+    page.locator("#desk-swipe-senior").wait_for()
+    senior = page.locator("#desk-triage-form input[name=needs][value=senior]")
+    expect(senior).to_be_checked()  # suggested from the card's birth date (item 6)
+    page.locator("label.desk-toggle", has_text="普通护照").tap()
+    page.locator("label.desk-toggle", has_text="往来港澳通行证").tap()
+    page.locator("#desk-issue").tap()
+
+    expect(page.locator("#desk-triage-missing")).to_be_focused()
+    assert in_view(page, "#desk-triage-missing")
+    assert page.locator("#desk-triage-missing").get_by_role("link", name="预约办理").count() == 1
+    assert serious_accessibility_violations(page) == []
+
+    for label in page.locator("#desk-triage-checklist fieldset:not([hidden]) label").all():
+        if "必需" in label.inner_text():
+            label.tap()
+    page.locator("#desk-issue").tap()
+
+    expect(page.locator("#desk-ticket-issued")).to_be_focused()
+    assert in_view(page, "#desk-ticket-issued")
+    assert "A001" in page.locator("#desk-ticket-issued").inner_text()
+    assert serious_accessibility_violations(page) == []
+
+    # The next card is swiped without touching the screen: its digits land in the field.
+    page.keyboard.type(NUMBER)
+    expect(page.locator("#desk-swipe-number")).to_be_focused()
+    expect(page.locator("#desk-swipe-number")).to_have_value(NUMBER)

@@ -8,6 +8,7 @@ import time
 import pytest
 import zxingcpp
 from PIL import Image
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from hallapp.models import utcnow
@@ -66,8 +67,7 @@ def test_a_kiosk_ticket_called_at_a_counter_shows_on_the_board_and_the_phone(
     kiosk.click("#kiosk-service-A")
     kiosk.wait_for_selector("#ticket-number")
     assert kiosk.inner_text("#ticket-number") == "A001"
-    print_link = kiosk.get_attribute("#kiosk-print", "href")
-    public_id = re.search(r"/t/([^/]+)/print", print_link).group(1)
+    public_id = kiosk.get_attribute("#kiosk-ticket", "data-public-id")
 
     phone = page.context.new_page()
     phone.set_viewport_size({"width": 390, "height": 800})
@@ -234,8 +234,44 @@ def test_the_kiosk_goes_back_to_its_start_screen_when_left_alone(page, live_serv
     page.wait_for_selector("#kiosk-ticket")
     assert page.inner_text("#ticket-number") == "B001"
 
-    page.clock.run_for(31_000)
+    page.clock.run_for(16_000)
 
     page.wait_for_selector("#kiosk-start")
     assert page.url == f"{live_server}/kiosk/demo"
     assert not page.is_checked("input[name=senior]")
+
+
+def test_one_touch_prints_the_ticket_and_the_kiosk_starts_over_in_its_seniors_mode(
+    page, live_server, open_hall
+):
+    # A kiosk prints silently (Chromium's --kiosk-printing); here printing is counted.
+    page.add_init_script(
+        "window.print = () => { window.hallPrinted = (window.hallPrinted || 0) + 1; };"
+    )
+    page.clock.install()
+    page.goto(f"{live_server}/kiosk/demo?token={KIOSK_TOKEN}&seniors=1")
+    html = page.locator("html")
+    expect(html).to_have_class("large-text high-contrast")
+
+    page.click("#pref-large-text")  # the large-text button works in seniors' mode
+    expect(html).not_to_have_class(re.compile("large-text"))
+    page.click("#pref-large-text")
+    expect(html).to_have_class(re.compile("large-text"))
+    page.click("button[name=lang][value=zh_Hant_HK]")
+    expect(html).to_have_attribute("lang", "zh-HK")
+
+    page.click("#kiosk-service-A")  # one touch
+
+    page.wait_for_selector("#kiosk-ticket")
+    assert page.inner_text("#ticket-number") == "A001"
+    expect(html).to_have_class(re.compile("large-text.*high-contrast"))
+    page.clock.run_for(1_000)
+    assert page.evaluate("window.hallPrinted") == 1
+    assert serious_accessibility_violations(page) == []
+
+    page.clock.run_for(15_000)
+
+    page.wait_for_selector("#kiosk-start")
+    assert page.url == f"{live_server}/kiosk/demo"
+    expect(html).to_have_attribute("lang", "zh-CN")
+    expect(html).to_have_class(re.compile("large-text.*high-contrast"))

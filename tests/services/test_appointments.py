@@ -187,3 +187,43 @@ def test_a_booking_csv_with_a_field_over_128_kib_reports_the_line(hall):
     result = appointments.import_bookings(hall, csv_bytes(rows), actor=None, now=NOW)
     assert result.imported == 0
     assert [line for line, _message in result.errors] == [3]
+
+
+SENIOR_CARD = "440106195506010029"  # born 1955, Guangzhou
+
+
+def test_an_imported_booking_is_found_by_its_code_in_any_case_and_format(hall):
+    make_slots(hall, capacity=5)
+    rows = [
+        f"WX100002,A,2026-11-27,09:30,张三,{SENIOR_CARD},",
+        "wx-100003,A,2026-11-27,10:30,李四,,+86 138 0013 8000",
+    ]
+    assert appointments.import_bookings(hall, csv_bytes(rows), actor=None, now=NOW).ok
+
+    for typed in ("WX100002", "wx100002", "WX-100002", " wx 100002 "):
+        [found] = appointments.find_bookings(hall, typed, DAY)
+        assert found.code == "WX100002", typed
+    for typed in ("WX100003", "Wx-100003"):
+        assert [a.citizen_name for a in appointments.find_bookings(hall, typed, DAY)] == ["李四"]
+
+
+def test_a_booking_is_found_by_phone_or_by_document_on_its_day(hall):
+    slots = make_slots(hall, capacity=5)
+    by_phone = appointments.book(hall, slots[1].id, phone="138-0013-8000", actor=None, now=NOW)
+    by_card = appointments.book(hall, slots[2].id, document_number=SENIOR_CARD, actor=None, now=NOW)
+
+    assert appointments.find_bookings(hall, "13800138000", DAY) == [by_phone]
+    assert appointments.find_bookings(hall, "+86 13800138000", DAY) == [by_phone]
+    assert appointments.find_bookings(hall, SENIOR_CARD, DAY) == [by_card]
+    assert appointments.find_bookings(hall, "13800138000", DAY + timedelta(days=1)) == []
+    assert appointments.find_bookings(hall, "13900000000", DAY) == []
+
+
+def test_slots_that_have_begun_or_are_full_are_not_offered_for_booking(hall):
+    slots = make_slots(hall, capacity=1)
+    at_ten = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00: 08:30 and 09:30 have begun
+    appointments.book(hall, slots[3].id, phone="13800138000", actor=None, now=NOW)
+
+    offered = appointments.bookable_slots(slots, now=at_ten)
+
+    assert offered == [slots[2], *slots[4:]]

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from hallapp.models import Ticket, VisitorIdentity
 from hallapp.models.notifications import NotificationSubscription
@@ -233,3 +233,94 @@ def test_a_phone_that_is_not_a_phone_number_saves_nothing(hall, db):
         )
     db.session.rollback()
     assert db.session.scalar(select(Ticket.id)) is None
+
+
+SENIOR_CARD = "440106195506010029"  # born 1 June 1955: 71 on the hall's day
+
+
+def test_the_same_card_gets_no_second_set_of_tickets_until_the_guide_confirms(hall, db):
+    version = checklist(hall)
+    first = guidance.triage(
+        hall,
+        ["A"],
+        ticked_item_ids=all_required(version),
+        needs=NO_NEEDS,
+        document_number=SENIOR_CARD,
+        actor=None,
+        now=NOW,
+    )
+
+    with pytest.raises(guidance.VisitorHasOpenTickets) as again:
+        guidance.triage(
+            hall,
+            ["A"],
+            ticked_item_ids=all_required(version),
+            needs=NO_NEEDS,
+            document_number=SENIOR_CARD.lower().replace("9", "9 ", 1),
+            actor=None,
+            now=NOW + timedelta(minutes=3),
+        )
+    db.session.rollback()
+
+    assert [t.label for t in again.value.tickets] == [t.label for t in first.tickets]
+    assert db.session.scalar(select(func.count(Ticket.id))) == 1
+    confirmed = guidance.triage(
+        hall,
+        ["A"],
+        ticked_item_ids=all_required(version),
+        needs=NO_NEEDS,
+        document_number=SENIOR_CARD,
+        again=True,
+        actor=None,
+        now=NOW + timedelta(minutes=4),
+    )
+    assert [t.label for t in confirmed.tickets] == ["A002"]
+    assert guidance.open_tickets_today(hall, SENIOR_CARD, now=NOW + timedelta(days=1)) == []
+
+
+def test_a_finished_ticket_does_not_count_as_open(hall, db):
+    from hallapp.services import queue
+
+    version = checklist(hall)
+    result = guidance.triage(
+        hall,
+        ["A"],
+        ticked_item_ids=all_required(version),
+        needs=NO_NEEDS,
+        document_number=SENIOR_CARD,
+        actor=None,
+        now=NOW,
+    )
+    queue.cancel(result.tickets[0], now=NOW + timedelta(minutes=1))
+
+    assert guidance.open_tickets_today(hall, SENIOR_CARD, now=NOW + timedelta(minutes=2)) == []
+
+
+@pytest.mark.parametrize(
+    ("born", "lane_age", "expected"),
+    [("19550601", 70, 71), ("19561127", 70, 70), ("19561128", 70, None), ("19600601", 65, 66)],
+)
+def test_the_card_s_birth_date_suggests_the_senior_lane_from_a_configurable_age(
+    app, born, lane_age, expected
+):
+    from stdnum.cn import ric
+
+    from hallapp.services import identity
+
+    body = "440106" + born + "002"
+    number = body + ric.calc_check_digit(body + "0")
+    app.config["SENIOR_LANE_AGE"] = lane_age
+    document = identity.check_document("resident_id", number, today=NOW.date())
+
+    assert guidance.senior_lane_age(document, today=NOW.date()) == expected
+
+
+def test_a_document_two_services_need_is_listed_once(hall):
+    a, b = checklist(hall, "A"), checklist(hall, "B")
+    with pytest.raises(guidance.MissingDocuments) as error:
+        guidance.triage(
+            hall, ["A", "B"], ticked_item_ids=set(), needs=NO_NEEDS, actor=None, now=NOW
+        )
+
+    assert [item.text_zh for item in error.value.items] == ["身份证", "照片"]
+    assert set(error.value.missing) == {"A", "B"} and a.id != b.id

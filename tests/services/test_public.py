@@ -139,3 +139,65 @@ def test_public_id_does_not_follow_from_the_ticket_number(hall):
     assert all(
         len(i) >= 16 and ticket.label not in i for i, ticket in zip(ids, tickets, strict=True)
     )
+
+
+SENIOR_CARD = "440106195506010029"  # born 1 June 1955 in Guangzhou
+YOUNGER_CARD = "110105199001010010"  # born 1990
+
+
+def everything_stored(db) -> str:
+    """Every row of every table, as text: where a full number would show if it were kept."""
+    rows = []
+    for table in db.metadata.sorted_tables:
+        rows += [repr(tuple(row)) for row in db.session.execute(table.select())]
+    return "\n".join(rows)
+
+
+def booked_today(hall, db, number):
+    from hallapp.models import AppointmentSlot
+    from hallapp.services import appointments
+
+    slot = AppointmentSlot(
+        hall_id=hall.id,
+        service_id=next(s for s in hall.services if s.code == "B").id,
+        starts_at=TEN_AM + timedelta(minutes=30),
+        ends_at=TEN_AM + timedelta(minutes=60),
+        capacity=2,
+    )
+    db.session.add(slot)
+    db.session.commit()
+    return appointments.book(hall, slot.id, document_number=number, actor=None, now=TEN_AM)
+
+
+def test_a_card_swiped_at_the_kiosk_checks_in_today_s_booking_and_keeps_no_number(hall, db):
+    booking = booked_today(hall, db, SENIOR_CARD)
+
+    found = public.kiosk_swipe(hall, SENIOR_CARD.lower(), now=TEN_AM + timedelta(minutes=5))
+
+    assert found.ticket is not None and found.ticket.label == "B001"
+    assert found.ticket.priority_class == "appointment"
+    db.session.refresh(booking)
+    assert booking.state == "checked_in" and booking.ticket_id == found.ticket.id
+    stored = everything_stored(db)
+    assert SENIOR_CARD not in stored and "195506010" not in stored
+    assert "440************029" in stored
+    again = public.kiosk_swipe(hall, SENIOR_CARD, now=TEN_AM + timedelta(minutes=6))
+    assert again.ticket is None  # checked in once; the second swipe books nothing more
+
+
+def test_a_senior_without_a_booking_is_offered_priority_by_the_card_s_birth_date(hall, db):
+    senior = public.kiosk_swipe(hall, SENIOR_CARD, now=TEN_AM)
+    younger = public.kiosk_swipe(hall, YOUNGER_CARD, now=TEN_AM)
+
+    assert (senior.ticket, senior.senior_age) == (None, 71)
+    assert (younger.ticket, younger.senior_age) == (None, None)
+    assert SENIOR_CARD not in everything_stored(db)
+
+
+def test_a_misread_card_at_the_kiosk_says_so_and_keeps_nothing(app, hall, db):
+    from hallapp.services.identity import InvalidDocumentNumber
+
+    with pytest.raises(InvalidDocumentNumber):
+        public.kiosk_swipe(hall, SENIOR_CARD[:-1] + "1", now=TEN_AM)
+    with pytest.raises(InvalidDocumentNumber):
+        public.kiosk_swipe(hall, "%%%", now=TEN_AM)

@@ -306,7 +306,7 @@ def test_check_in_by_booking_code_issues_the_ticket_and_a_bad_code_says_so(login
         pytest.skip("the slot crossed midnight")
     guide = login_as("guide")
     wrong = guide.post("/desk/check-in?lang=en", data={"code": "ZZZZZZZZ"})
-    assert wrong.status_code == 422 and "No booking has this code" in wrong.text
+    assert wrong.status_code == 422 and "No booking today has this code" in wrong.text
     right = guide.post("/desk/check-in", data={"code": booking.code.lower()})
     assert right.status_code == 200 and "A001" in right.text
 
@@ -342,3 +342,86 @@ def test_a_booking_by_htmx_clears_the_form_and_refreshes_the_tables(login_as, ha
     assert "360426199101010071" not in response.text
     assert 'id="desk-slots-wrap" hx-swap-oob="true"' in response.text
     assert "360************071" in response.text
+
+
+def test_a_phone_only_booking_is_checked_in_by_its_phone(login_as, hall, db):
+    open_all_day(hall, db)
+    slot = AppointmentSlot(
+        hall_id=hall.id,
+        service_id=service(hall).id,
+        starts_at=utcnow() + timedelta(minutes=1),
+        ends_at=utcnow() + timedelta(minutes=30),
+        capacity=1,
+    )
+    db.session.add(slot)
+    db.session.commit()
+    booking = appointments.book(hall, slot.id, phone="13800138000", actor=None, now=utcnow())
+
+    response = login_as("guide").post("/desk/check-in", data={"code": "138 0013 8000"})
+
+    assert response.status_code == 200 and "A001" in response.text
+    db.session.refresh(booking)
+    assert booking.state == "checked_in"
+
+
+def test_the_booking_form_does_not_offer_a_slot_that_has_started(login_as, hall, db):
+    now = utcnow()
+    for minutes, capacity in ((-5, 1), (55, 1)):
+        db.session.add(
+            AppointmentSlot(
+                hall_id=hall.id,
+                service_id=service(hall).id,
+                starts_at=now + timedelta(minutes=minutes),
+                ends_at=now + timedelta(minutes=minutes + 30),
+                capacity=capacity,
+            )
+        )
+    db.session.commit()
+    started, later = appointments.slots_on(hall, now.astimezone(HALL_TIMEZONE).date())
+
+    page = login_as("guide").get("/desk/appointments").text
+
+    assert f'<option value="{later.id}"' in page
+    assert f'<option value="{started.id}"' not in page
+
+
+SENIOR_CARD = "440106195506010029"  # born 1955: 71 years old
+
+
+def test_a_senior_s_second_swipe_warns_of_open_tickets_and_the_desk_asks_before_more(
+    login_as, hall, db
+):
+    open_all_day(hall, db)
+    guide = login_as("guide")
+    first = guide.post("/desk/triage", data={"services": ["B"], "document_number": SENIOR_CARD})
+    assert first.status_code == 200 and "B001" in first.text
+
+    swipe = guide.post("/desk/triage/swipe?lang=en", data={"document_number": SENIOR_CARD})
+    again = guide.post(
+        "/desk/triage?lang=en", data={"services": ["B"], "document_number": SENIOR_CARD}
+    )
+    confirmed = guide.post(
+        "/desk/triage", data={"services": ["B"], "document_number": SENIOR_CARD, "again": "1"}
+    )
+
+    assert 'id="desk-swipe-open-tickets"' in swipe.text and "B001" in swipe.text
+    assert 'data-suggest-need="senior"' in swipe.text and "71 years old" in swipe.text
+    assert again.status_code == 422 and 'id="desk-issue-again"' in again.text
+    assert "B001" in again.text and "/print?autoprint=1" in again.text
+    assert confirmed.status_code == 200 and "B002" in confirmed.text
+
+
+def test_missing_documents_of_several_services_come_in_one_block(login_as, hall, db):
+    open_all_day(hall, db)
+    for code in ("A", "B"):
+        guidance.save_checklist(
+            service(hall, code),
+            [guidance.ItemInput("身份证"), guidance.ItemInput("照片")],
+            actor=None,
+            now=utcnow(),
+        )
+
+    missing = login_as("guide").post("/desk/triage", data={"services": ["A", "B"]})
+
+    assert missing.status_code == 422
+    assert missing.text.count("<li>") == 2 and missing.text.count("/desk/appointments") == 1

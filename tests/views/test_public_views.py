@@ -217,8 +217,37 @@ def test_kiosk_issues_a_ticket_and_shows_the_slip(kiosk, open_hall, db):
     assert ticket.source == "kiosk" and ticket.priority_class == "senior"
     slip = kiosk.get(response.headers["Location"]).get_data(as_text=True)
     assert 'id="ticket-number"' in slip and "A001" in slip
-    assert f"/t/{ticket.public_id}/print?autoprint=1" in slip
+    assert 'data-autoprint="true"' in slip and f'data-public-id="{ticket.public_id}"' in slip
     assert 'src="data:image/svg+xml' in slip
+
+
+def test_a_seniors_kiosk_keeps_large_text_on_the_ticket_and_the_citizen_can_turn_it_off(
+    client, open_hall, db
+):
+    make_kiosk_token(open_hall)
+    client.get(f"/kiosk/demo?token={KIOSK_TOKEN}&seniors=1")
+    slip_url = client.post("/kiosk/demo/tickets", data={"service": "A"}).headers["Location"]
+
+    slip = client.get(slip_url).get_data(as_text=True)
+    client.post("/preferences", data={"large_text": "off", "next": slip_url})
+    plain = client.get(slip_url).get_data(as_text=True)
+
+    assert re.search(r'<html[^>]*class="[^"]*large-text[^"]*high-contrast', slip)
+    assert not re.search(r'<html[^>]*class="[^"]*large-text', plain)
+
+
+def test_the_kiosk_idle_reset_ends_the_citizen_s_language_and_text_size(client, open_hall):
+    make_kiosk_token(open_hall)
+    client.get(f"/kiosk/demo?token={KIOSK_TOKEN}&seniors=1")
+    client.post("/preferences", data={"lang": "en", "large_text": "off", "next": "/kiosk/demo"})
+    chosen = client.get("/kiosk/demo").get_data(as_text=True)
+
+    reset = client.get("/kiosk/demo?idle=1")
+    start = client.get(reset.headers["Location"]).get_data(as_text=True)
+
+    assert re.search(r'<html lang="en" class="\s*high-contrast"', chosen)
+    assert reset.status_code == 303 and reset.headers["Location"].endswith("/kiosk/demo")
+    assert re.search(r'<html lang="zh-CN" class="large-text high-contrast"', start)
 
 
 def test_kiosk_refuses_a_service_at_its_daily_limit_and_says_why(kiosk, open_hall, db):
@@ -385,3 +414,42 @@ def test_display_board_shows_you_said_we_did_between_calls_when_the_hall_wants_i
     assert 'hx-get="/said-and-done/demo/board"' in html
     # Until the hall turns it on and publishes something, the fragment is empty.
     assert client.get("/said-and-done/demo/board").status_code == 204
+
+
+SENIOR_CARD = "440106195506010029"  # born 1955
+
+
+def test_a_senior_swipes_a_card_at_the_kiosk_and_gets_priority_ticked(kiosk, open_hall, db):
+    start = kiosk.get("/kiosk/demo").get_data(as_text=True)
+    swiped = kiosk.post("/kiosk/demo/swipe?lang=en", data={"document_number": SENIOR_CARD})
+    misread = kiosk.post("/kiosk/demo/swipe?lang=en", data={"document_number": "4401061955"})
+
+    assert 'id="kiosk-swipe-form"' in start and 'inputmode="none"' in start
+    page = swiped.get_data(as_text=True)
+    assert swiped.status_code == 200 and "You are 71" in page
+    assert re.search(r'<input checked id="senior"|id="senior" name="senior"[^>]*checked', page)
+    assert misread.status_code == 422 and 'id="kiosk-message"' in misread.get_data(as_text=True)
+    assert SENIOR_CARD not in page
+    assert tickets_count(db) == 0
+
+
+def test_a_card_with_a_booking_today_checks_in_at_the_kiosk_and_prints(kiosk, open_hall, db):
+    from hallapp.models import AppointmentSlot
+    from hallapp.services import appointments
+
+    slot = AppointmentSlot(
+        hall_id=open_hall.id,
+        service_id=next(s for s in open_hall.services if s.code == "A").id,
+        starts_at=utcnow() + timedelta(minutes=5),
+        ends_at=utcnow() + timedelta(minutes=35),
+        capacity=1,
+    )
+    db.session.add(slot)
+    db.session.commit()
+    appointments.book(open_hall, slot.id, document_number=SENIOR_CARD, actor=None, now=utcnow())
+
+    swiped = kiosk.post("/kiosk/demo/swipe", data={"document_number": SENIOR_CARD})
+
+    assert swiped.status_code == 303
+    slip = kiosk.get(swiped.headers["Location"]).get_data(as_text=True)
+    assert "A001" in slip and 'data-autoprint="true"' in slip

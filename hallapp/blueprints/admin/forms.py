@@ -37,6 +37,11 @@ class HallForm(FlaskForm):
     name_en = StringField(
         _l("Name (English)"), validators=[DataRequired(_l("Enter the name.")), Length(max=120)]
     )
+    name_hant = StringField(
+        _l("Name (Traditional Chinese)"),
+        description=_l("For visitors from Hong Kong and Macau; empty shows the Chinese name."),
+        validators=[Optional(), Length(max=120)],
+    )
     opens_at = TimeField(_l("Opens at"), validators=[DataRequired(_l("Enter a time."))])
     closes_at = TimeField(_l("Closes at"), validators=[DataRequired(_l("Enter a time."))])
     open_weekdays = CheckboxList(_l("Open on"), choices=WEEKDAY_CHOICES)
@@ -58,6 +63,11 @@ class ServiceForm(FlaskForm):
     )
     name_en = StringField(
         _l("Name (English)"), validators=[DataRequired(_l("Enter the name.")), Length(max=120)]
+    )
+    name_hant = StringField(
+        _l("Name (Traditional Chinese)"),
+        description=_l("For visitors from Hong Kong and Macau; empty shows the Chinese name."),
+        validators=[Optional(), Length(max=120)],
     )
     room = SelectField(_l("Room"), choices=ROOM_CHOICES)
     daily_limit = IntegerField(

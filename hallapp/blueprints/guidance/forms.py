@@ -71,8 +71,11 @@ class ImportForm(FlaskForm):
 
 class CheckInForm(FlaskForm):
     code = StringField(
-        _l("Booking code or identity card"),
-        validators=[DataRequired(_l("Enter the booking code or swipe the card.")), Length(max=40)],
+        _l("Booking code, phone or document number"),
+        validators=[
+            DataRequired(_l("Enter the booking code or the phone, or swipe the card.")),
+            Length(max=40),
+        ],
     )
 
 

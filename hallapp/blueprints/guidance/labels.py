@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from hallapp.services.queue import STATUS_LABELS
+
 CASE_KIND_LABELS = {
     "home_visit": _l("Home visit"),
     "express": _l("Two-way express"),
@@ -36,3 +38,5 @@ DOCUMENT_TYPE_LABELS = {
     "taiwan_permit": _l("Taiwan permit"),
     "passport": _l("Passport"),
 }
+# A ticket's state, in the same words as the counters and the citizen's phone.
+TICKET_STATUS_LABELS = STATUS_LABELS

@@ -281,7 +281,9 @@ def _appointments_context(day: date, **forms):
     slots = appointments.slots_on(hall, day)
     # Fresh forms must not pick up the request's data: a booked citizen's number is cleared.
     booking = forms.get("booking") or BookingForm(prefix="book", formdata=None)
-    booking.slot.choices = [(s.id, _slot_label(s)) for s in slots if s.free > 0]
+    booking.slot.choices = [
+        (s.id, _slot_label(s)) for s in appointments.bookable_slots(slots, now=utcnow())
+    ]
     slots_form = forms.get("slots_form") or SlotsForm(
         prefix="slots", formdata=None, first_day=day, last_day=day
     )
@@ -709,6 +711,8 @@ def swipe():
         document=document,
         history=history,
         bookings=bookings,
+        open_tickets=guidance.open_tickets_today(hall, document.number, now=utcnow()),
+        senior_age=guidance.senior_lane_age(document, today=_today()),
         form=CsrfOnlyForm(),
     )
 
@@ -728,13 +732,20 @@ def issue():
             needs=_needs(),
             document_number=request.form.get("document_number", ""),
             phone=request.form.get("phone", ""),
+            again=request.form.get("again") == "1",
             actor=current_user,
             now=utcnow(),
         )
     except guidance.MissingDocuments as missing:
         return render_template(
-            "guidance/_triage_missing.html", missing=missing.missing, hall=hall
+            "guidance/_triage_missing.html",
+            missing=missing.missing,
+            items=missing.items,
+            hall=hall,
         ), 422
+    except guidance.VisitorHasOpenTickets as already:
+        db.session.rollback()
+        return render_template("guidance/_triage_again.html", tickets=already.tickets), 422
     except HallError as error:
         db.session.rollback()
         return render_template("guidance/_triage_error.html", error=error.message), 422
@@ -756,20 +767,15 @@ def check_in():
         return render_template("guidance/_check_in_result.html", form=form), 422
     value = form.code.data.strip()
     try:
-        if identity.guess_type(value) and not _looks_like_code(value):
-            found = appointments.bookings_for_number(hall, value, _today())
-            if not found:
-                raise NotFound(_("No booking today for this document."))
-            booking = found[0]
-        else:
-            booking = appointments.find_booking(hall, value)
-        ticket = guidance.check_in(hall, booking, actor=current_user, now=utcnow())
+        found = appointments.find_bookings(hall, value, _today())
+        if not found:
+            raise NotFound(_("No booking today has this code, phone or document."))
+        if len(found) > 1:
+            # One phone may have booked for a family: the officer picks whose it is.
+            return render_template("guidance/_check_in_choices.html", bookings=found)
+        ticket = guidance.check_in(hall, found[0], actor=current_user, now=utcnow())
     except HallError as error:
         db.session.rollback()
         attach_error(form, error, default_field="code")
         return render_template("guidance/_check_in_result.html", form=form), 422
     return render_template("guidance/_ticket_issued.html", tickets=[ticket], visit=ticket.visit)
-
-
-def _looks_like_code(value: str) -> bool:
-    return len(value) == 8 and all(c in appointments.CODE_ALPHABET for c in value.upper())

@@ -14,6 +14,14 @@ class KioskTicketForm(FlaskForm):
     patient = BooleanField(_l("Illness or injury"))
 
 
+class KioskSwipeForm(FlaskForm):
+    """The card reader types the number into this field and presses Enter."""
+
+    document_number = StringField(
+        _l("Or swipe your identity card"), validators=[DataRequired(), Length(max=40)]
+    )
+
+
 class KioskSetupForm(FlaskForm):
     token = StringField(_l("Kiosk token"), validators=[DataRequired(), Length(max=200)])
     seniors = BooleanField(_l("Large text and high contrast by default"))

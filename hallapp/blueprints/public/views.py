@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from hallapp import render_cache
 from hallapp.access import public
 from hallapp.blueprints.public import bp
-from hallapp.blueprints.public.forms import KioskSetupForm, KioskTicketForm
+from hallapp.blueprints.public.forms import KioskSetupForm, KioskSwipeForm, KioskTicketForm
 from hallapp.extensions import db, limiter
 from hallapp.htmx import is_partial, render_page
 from hallapp.i18n import PUBLIC_LANGUAGES, is_english
@@ -133,20 +133,23 @@ def _open_kiosk(hall, device, seniors: bool) -> None:
     session.permanent = True  # the cookie lasts KIOSK_SESSION_LIFETIME (config.py)
 
 
-def _kiosk_page(hall, device, *, form=None, message=None, status=200):
-    seniors = bool(session.get("kiosk", {}).get("seniors"))
+def _kiosk_page(hall, device, *, form=None, message=None, status=200, greeting=None):
     return render_template(
         "public/kiosk.html",
         hall=hall,
         form=form or KioskTicketForm(formdata=None),
+        swipe_form=KioskSwipeForm(formdata=None),
+        greeting=greeting,
         services=screens.kiosk_services(hall, now=utcnow()),
         is_open=screens.hall_is_open(hall, utcnow()),
         is_english=is_english(),
         message=message,
         idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"],
-        large_text=seniors or bool(session.get("large_text")),
-        contrast=seniors or bool(session.get("contrast")),
     ), status
+
+
+# What one citizen chose on a shared kiosk; the next citizen starts from the kiosk's defaults.
+CITIZEN_CHOICES = ("lang", "large_text", "contrast")
 
 
 def _not_set_up(hall, form=None, message=None, status=401):
@@ -171,6 +174,12 @@ def kiosk(hall_code):
     device = _kiosk_device(hall)
     if device is None:
         return _not_set_up(hall)
+    if request.args.get("idle") == "1":
+        # The idle reset (public.js) and the Done button: back to the kiosk's own language
+        # and seniors' mode, with a clean address.
+        for key in CITIZEN_CHOICES:
+            session.pop(key, None)
+        return redirect(url_for("public.kiosk", hall_code=hall.code), 303)
     return _kiosk_page(hall, device)
 
 
@@ -231,6 +240,45 @@ def kiosk_issue(hall_code):
     )
 
 
+@bp.post("/kiosk/<hall_code>/swipe")
+@public
+@limiter.limit(lambda: current_app.config["KIOSK_LIMIT_PER_KIOSK"], key_func=_kiosk_key)
+@limiter.limit(lambda: current_app.config["KIOSK_LIMIT_PER_ADDRESS"])
+def kiosk_swipe(hall_code):
+    """A senior swiped an identity card: today's booking is checked in and printed, or
+    the start screen offers priority by the card's birth date."""
+    hall = _hall(hall_code)
+    if hall is None:
+        return _unknown_hall()
+    device = _kiosk_device(hall)
+    if device is None:
+        return _not_set_up(hall)
+    form = KioskSwipeForm()
+    if not form.validate_on_submit():
+        message = _("The card could not be read. Please swipe it again.")
+        return _kiosk_page(hall, device, message=message, status=422)
+    try:
+        found = screens.kiosk_swipe(hall, form.document_number.data, now=utcnow())
+    except HallError as error:
+        db.session.rollback()
+        return _kiosk_page(hall, device, message=str(error.message), status=422)
+    if found.ticket is not None:
+        return redirect(
+            url_for("public.kiosk_ticket", hall_code=hall.code, public_id=found.ticket.public_id),
+            303,
+        )
+    ticket_form = KioskTicketForm(formdata=None)
+    if found.senior_age is not None:
+        ticket_form.senior.data = True
+        greeting = _(
+            "Welcome. You are %(age)d: your ticket gets senior priority. Choose your service.",
+            age=found.senior_age,
+        )
+    else:
+        greeting = _("No booking today for this card. Choose your service.")
+    return _kiosk_page(hall, device, form=ticket_form, greeting=greeting)
+
+
 def _ticket_or_none(public_id: str):
     try:
         return screens.find_ticket(public_id)
@@ -256,7 +304,7 @@ def _slip_context(ticket, *, now):
 @bp.get("/kiosk/<hall_code>/tickets/<public_id>")
 @public
 def kiosk_ticket(hall_code, public_id):
-    """The slip on the kiosk's screen, with a button that prints it."""
+    """The slip on the kiosk's screen: it prints at once, then the kiosk goes back to its start."""
     ticket = _ticket_or_none(public_id)
     if ticket is None or ticket.hall.code != hall_code:
         return _unknown_ticket()

@@ -10,18 +10,47 @@
     }
   });
 
-  // Card readers type like a keyboard: keep the swipe field focused after each swap,
-  // unless the officer is typing somewhere else.
+  function isTyping(element) {
+    return element && element !== document.body &&
+      (/INPUT|TEXTAREA|SELECT/.test(element.tagName) || element.isContentEditable);
+  }
+
+  // Card readers type like a keyboard: the swipe field has the focus when the page opens
+  // and after a swipe, unless the officer is typing somewhere else.
   function refocus() {
     var field = document.querySelector("[data-swipe-field]");
-    var active = document.activeElement;
-    var typing = active && active !== document.body && /INPUT|TEXTAREA|SELECT/.test(active.tagName);
-    if (field && !typing) {
+    if (field && !isTyping(document.activeElement)) {
       field.focus();
     }
   }
   document.addEventListener("DOMContentLoaded", refocus);
-  document.addEventListener("htmx:afterSettle", refocus);
+
+  // An answer (tickets issued, documents missing, a check-in) appears where the guide is
+  // looking: it gets the focus and is scrolled into view, instead of the swipe field at the
+  // top of a long form pulling the screen away from it.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    var region = target && target.closest && target.closest("[data-desk-answer]");
+    if (!region) {
+      refocus();
+      return;
+    }
+    var answer = region.querySelector("[tabindex='-1']");
+    if (answer) {
+      answer.focus({ preventScroll: true });
+      answer.scrollIntoView({ block: "start" });
+    }
+  });
+
+  // ... and the swipe field stays one key away: the first character a card reader (or the
+  // guide) types outside a field goes into it.
+  document.addEventListener("keydown", function (event) {
+    var field = document.querySelector("[data-swipe-field]");
+    if (!field || isTyping(document.activeElement)) return;
+    if (event.key.length !== 1 || event.key === " " || event.ctrlKey || event.metaKey || event.altKey) return;
+    field.value = "";
+    field.focus();
+  });
 })();
 
 // After a good swipe the number has been read: clear the field for the next card.
@@ -53,4 +82,15 @@ document.addEventListener("DOMContentLoaded", function () {
   if (form) {
     showChosenChecklists(form);
   }
+});
+
+// A swipe may suggest a need (the senior lane from the card's birth date): tick it once,
+// visibly, so the guide only has to untick it when the visitor declines.
+document.addEventListener("htmx:afterSettle", function () {
+  document.querySelectorAll("[data-suggest-need]").forEach(function (hint) {
+    if (hint.dataset.applied) return;
+    hint.dataset.applied = "true";
+    var box = document.querySelector('#desk-triage-form input[name=needs][value="' + hint.dataset.suggestNeed + '"]');
+    if (box) box.checked = true;
+  });
 });

@@ -29,3 +29,23 @@ document.addEventListener("DOMContentLoaded", () => {
   if (seniors) seniors.checked = params.get("seniors") === "1";
   form.submit();
 });
+
+// The staff header on narrow screens: one row with a menu button that opens the menu and
+// the person's buttons. Wide screens show everything (CSS hides the button there).
+document.addEventListener("DOMContentLoaded", () => {
+  const header = document.querySelector("[data-site-header]");
+  const button = document.getElementById("site-menu-button");
+  if (!header || !button) return;
+  header.classList.add("site-header--foldable");
+  const setOpen = (open) => {
+    header.classList.toggle("is-open", open);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  };
+  button.addEventListener("click", () => setOpen(!header.classList.contains("is-open")));
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && header.classList.contains("is-open")) {
+      setOpen(false);
+      button.focus();
+    }
+  });
+});
