@@ -7,7 +7,7 @@ from flask import Flask, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from hallapp import access, errors, i18n, labels, navigation
+from hallapp import access, errors, i18n, labels, navigation, phone_links
 from hallapp.config import Config, environment_overrides
 from hallapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from hallapp.sqlite import configure_sqlite
@@ -119,6 +119,7 @@ def register_templates(app: Flask) -> None:
         localized=i18n.localized,
         LANGUAGES=i18n.LANGUAGES,
         nav_items=navigation.items_for,
+        phone_url=phone_links.phone_url,
     )
     app.jinja_env.filters["localtime"] = i18n.format_local
 

@@ -31,6 +31,7 @@ from hallapp.forms import attach_error, choices
 from hallapp.htmx import is_partial, redirect_after_post, render_page
 from hallapp.i18n import HALL_TIMEZONE, localized
 from hallapp.models import Appointment, Hall, Service, Staff, StaffRole, utcnow
+from hallapp.phone_links import checklist_url
 from hallapp.services import appointments, guidance, halls, identity, live
 from hallapp.services.errors import HallError, NotFound
 
@@ -231,12 +232,7 @@ def print_checklist(hall_code, service_code):
         "guidance/checklist_print.html",
         service=service,
         version=guidance.current_checklist(service),
-        page_url=url_for(
-            "guidance.print_checklist",
-            hall_code=service.hall.code,
-            service_code=service.code,
-            _external=True,
-        ),
+        page_url=checklist_url(service),
     )
 
 
@@ -244,12 +240,7 @@ def print_checklist(hall_code, service_code):
 @public
 def checklist_qr(hall_code, service_code):
     service = _public_service(hall_code, service_code)
-    link = url_for(
-        "guidance.print_checklist",
-        hall_code=service.hall.code,
-        service_code=service.code,
-        _external=True,
-    )
+    link = checklist_url(service)
     # A standalone SVG (with its namespace), so <img src> and phones can open it.
     buffer = io.BytesIO()
     segno.make(link, error="m").save(buffer, kind="svg", scale=4, border=2, title=link)
