@@ -1,13 +1,14 @@
 """Words for the desk's stored codes, in the user's language."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 CASE_KIND_LABELS = {
     "home_visit": _l("Home visit"),
     "express": _l("Two-way express"),
     "policy_followup": _l("Waiting on a policy"),
 }
-CASE_STATE_LABELS = {"open": _l("Open"), "closed": _l("Closed")}
+CASE_STATE_LABELS = {"open": _lp("case state", "Open"), "closed": _lp("case state", "Closed")}
 EXPRESS_STATE_LABELS = {
     "awaiting_documents": _l("Awaiting the citizen's documents"),
     "documents_received": _l("Documents received"),

@@ -32,7 +32,7 @@ from hallapp.htmx import is_partial, redirect_after_post, render_page
 from hallapp.i18n import HALL_TIMEZONE, localized
 from hallapp.models import Appointment, Hall, Service, Staff, StaffRole, utcnow
 from hallapp.phone_links import checklist_url
-from hallapp.services import appointments, guidance, halls, identity, live
+from hallapp.services import appointments, audit, guidance, halls, identity, live
 from hallapp.services.errors import HallError, NotFound
 
 desk_staff = role_required("guide", "supervisor")
@@ -267,6 +267,15 @@ def _slot_label(slot) -> str:
 
 def _appointments_context(day: date, **forms):
     hall = _hall()
+    # The bookings table shows names and masked documents: every look is audited.
+    audit.log_view(
+        "guidance.bookings.view",
+        actor=current_user,
+        target=f"day:{day.isoformat()}",
+        hall_id=hall.id,
+        address=request.remote_addr,
+        now=utcnow(),
+    )
     slots = appointments.slots_on(hall, day)
     # Fresh forms must not pick up the request's data: a booked citizen's number is cleared.
     booking = forms.get("booking") or BookingForm(prefix="book", formdata=None)
@@ -504,6 +513,14 @@ def _case_or_404(case_id: int):
 @desk_staff
 def case(case_id):
     item = _case_or_404(case_id)
+    audit.log_view(
+        "guidance.case.view",
+        actor=current_user,
+        target=f"case:{item.id}",
+        hall_id=item.hall_id,
+        address=request.remote_addr,
+        now=utcnow(),
+    )
     return render_template(
         "guidance/case.html",
         case=item,
@@ -692,6 +709,14 @@ def swipe():
         return render_template("guidance/_swipe.html", error=error.message, number=number), 422
     history = guidance.find_visitor(hall, document.number)
     bookings = appointments.bookings_for_number(hall, document.number, _today())
+    audit.log_view(
+        "guidance.identity.lookup",
+        actor=current_user,
+        target=document.masked,
+        hall_id=hall.id,
+        address=request.remote_addr,
+        now=utcnow(),
+    )
     return render_template(
         "guidance/_swipe.html",
         document=document,

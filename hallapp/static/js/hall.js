@@ -7,6 +7,16 @@ document.addEventListener("htmx:afterSwap", (event) => {
   }
 });
 
+document.addEventListener("htmx:afterSettle", () => {
+  // A success message swapped in asks for focus, so keyboard and screen-reader users land on
+  // what changed instead of on a button that no longer exists.
+  const target = document.querySelector("[data-hx-focus]");
+  if (!target) return;
+  target.removeAttribute("data-hx-focus");
+  target.focus();
+  if (target.scrollIntoView) target.scrollIntoView({ block: "nearest" });
+});
+
 document.addEventListener("keydown", (event) => {
   // Escape cancels an inline edit, as the Cancel button would.
   if (event.key !== "Escape") return;
