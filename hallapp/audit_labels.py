@@ -68,6 +68,7 @@ SENTENCES = {
     "guidance.case.express": _l("%(who)s moved an express case on: %(detail)s"),
     "guidance.case.close": _l("%(who)s closed a case: %(detail)s"),
     "guidance.case.view": _l("%(who)s viewed a case's contact details"),
+    "guidance.cases.view": _l("%(who)s viewed a list of open cases"),
     "guidance.checklist.save": _l("%(who)s saved a checklist"),
     "guidance.identity.lookup": _l("%(who)s looked up a visitor by document"),
     "guidance.notice.record": _l("%(who)s recorded a policy notice"),

@@ -86,6 +86,7 @@ def test_every_look_at_contact_or_identity_data_is_logged(login_as, hall, db):
         actor=guide.staff,
         now=MONDAY_10AM,
     )
+    guide.get("/desk/cases")
     guide.get(f"/desk/cases/{case.id}")
     guide.post("/desk/triage/swipe", data={"document_number": "11010519491231002x"})
     guide.get("/desk/appointments")
@@ -95,6 +96,7 @@ def test_every_look_at_contact_or_identity_data_is_logged(login_as, hall, db):
     login_as("supervisor").post(f"/feedback/{suggestion.id}/contact")
     views = [a for a in _actions(db) if a.endswith(".view") or a.endswith(".lookup")]
     assert views == [
+        "guidance.cases.view",
         "guidance.case.view",
         "guidance.identity.lookup",
         "guidance.bookings.view",

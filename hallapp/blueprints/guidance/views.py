@@ -70,6 +70,7 @@ def _service_choices(hall: Hall):
 @desk_staff
 def home():
     hall = _hall()
+    _log_case_list(hall, "desk")
     return render_template(
         "guidance/home.html",
         search=SearchForm(request.args),
@@ -449,6 +450,7 @@ def _case_form(form: CaseForm | None = None) -> CaseForm:
 @desk_staff
 def cases():
     hall = _hall()
+    _log_case_list(hall, "cases")
     mine = request.args.get("mine") == "1"
     return render_template(
         "guidance/cases.html",
@@ -500,6 +502,18 @@ def create_case():
             flash(_("Case opened."), "success")
             return redirect_after_post(url_for("guidance.case", case_id=case.id))
     return render_page("guidance/case_new.html", "guidance/_case_form.html", status=422, form=form)
+
+
+def _log_case_list(hall, target: str) -> None:
+    """Case lists show citizens' names and masked documents: each look is audited."""
+    audit.log_view(
+        "guidance.cases.view",
+        actor=current_user,
+        target=target,
+        hall_id=hall.id,
+        address=request.remote_addr,
+        now=utcnow(),
+    )
 
 
 def _case_or_404(case_id: int):
@@ -632,6 +646,7 @@ def notice(notice_id):
     item = db.session.get(PolicyNotice, notice_id)
     if item is None or item.hall_id != _hall().id:
         abort(404)
+    _log_case_list(_hall(), f"notice:{item.id}")
     return render_template(
         "guidance/notice.html", notice=item, cases=guidance.cases_answered_by(item)
     )

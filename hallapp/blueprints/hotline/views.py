@@ -1,5 +1,7 @@
 """The hotline desk: one page for a whole call, each step answered in its own panel."""
 
+from datetime import date
+
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -167,8 +169,6 @@ def book():
         form = BookingForm()
         return render_template("hotline/_lookup_errors.html", form=form), 422
     try:
-        from datetime import date
-
         day = date.fromisoformat(request.form.get("day", ""))
     except ValueError:
         day = service_day(utcnow())
