@@ -24,6 +24,8 @@ MEANINGS = {
     "New": {"import row": "新增"},
     "Check": {"verify button": "核验"},
     "Close": {"suggestion step": "办结"},
+    "Code": {"hall or service code": "代码", "tracking code": "查询码", "booking code": "预约码"},
+    "Line": {"phone line": "线路", "line of business": "项目"},
     # Not used yet; when they are, they come with a context.
     "Call": {},
     "Order": {},

@@ -1228,7 +1228,13 @@ def figures(hall: Hall, start: date, end: date) -> Figures:
 def figure_table(result: Figures) -> list[list[object]]:
     """The figures as a table, header first: what both exports write."""
     table: list[list[object]] = [
-        [_("Split"), _("Line"), _("Services"), _("Enterprises"), _("People")]
+        [
+            _("Split"),
+            pgettext("line of business", "Line"),
+            _("Services"),
+            _("Enterprises"),
+            _("People"),
+        ]
     ]
     sections = [
         (_("Total"), [result.total]),

@@ -42,7 +42,7 @@ def test_one_call_reads_out_texts_books_and_records_for_the_caller(page, live_se
     expect(page.locator("#hotline-booked")).to_be_focused()
 
     # "And the wait last time was far too long.": a suggestion on the caller's behalf.
-    page.get_by_label("项目", exact=True).select_option(label="12367 热线")
+    page.get_by_label("线路", exact=True).select_option(label="12367 热线")
     page.get_by_label("来电人的原话").fill("上次排队等了一个多小时。")
     page.get_by_role("button", name="登记建议").click()
     expect(page.locator("#hotline-suggestion-done")).to_be_focused()

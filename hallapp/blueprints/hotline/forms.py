@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -56,7 +57,9 @@ class BookingForm(FlaskForm):
 
 
 class CallSuggestionForm(FlaskForm):
-    line = SelectField(_l("Line"), choices=choices((key, CHANNEL_LABELS[key]) for key in LINES))
+    line = SelectField(
+        _lp("phone line", "Line"), choices=choices((key, CHANNEL_LABELS[key]) for key in LINES)
+    )
     category = SelectField(_l("Category"), choices=CATEGORY_CHOICES, default="other")
     text = TextAreaField(
         _l("The caller's words"),
