@@ -78,7 +78,7 @@ translations: $(VENV)/.runtime
 
 # Extract new strings and merge them into the catalogs for translating.
 i18n: $(VENV)/.runtime
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _lp:1c,2 -k lazy_pgettext:1c,2 --no-location --sort-output \
 		-o hallapp/translations/messages.pot hallapp
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i hallapp/translations/messages.pot \
 		-d hallapp/translations

@@ -8,7 +8,17 @@ from flask import Flask, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
-from hallapp import access, errors, i18n, labels, logs, navigation, observe, validation
+from hallapp import (
+    access,
+    errors,
+    i18n,
+    labels,
+    logs,
+    navigation,
+    observe,
+    phone_links,
+    validation,
+)
 from hallapp.config import Config, check_production, environment_overrides
 from hallapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from hallapp.sqlite import configure_sqlite, database_engine_options
@@ -150,6 +160,7 @@ def register_templates(app: Flask) -> None:
         localized=i18n.localized,
         LANGUAGES=i18n.LANGUAGES,
         nav_items=navigation.items_for,
+        phone_url=phone_links.phone_url,
     )
     app.jinja_env.filters["localtime"] = i18n.format_local
 

@@ -1,6 +1,7 @@
 """Words for stored codes (roles, rooms, states), in the user's language."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 ROLE_LABELS = {
     "guide": _l("Guidance officer"),
@@ -8,11 +9,16 @@ ROLE_LABELS = {
     "enterprise": _l("Enterprise-room clerk"),
     "supervisor": _l("Supervisor"),
     "admin": _l("Administrator"),
+    "hotline": _l("Hotline operator"),
 }
 
 ROOM_LABELS = {"main": _l("Main hall"), "enterprise": _l("Enterprise room")}
 
-COUNTER_STATE_LABELS = {"open": _l("Open"), "paused": _l("Paused"), "closed": _l("Closed")}
+COUNTER_STATE_LABELS = {
+    "open": _lp("counter state", "Open"),
+    "paused": _l("Paused"),
+    "closed": _lp("counter state", "Closed"),
+}
 
 DEVICE_KIND_LABELS = {
     "kiosk": _l("Kiosk"),

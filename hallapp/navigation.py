@@ -16,6 +16,12 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(
+        "hotline.desk",
+        _l("Hotline desk"),
+        frozenset({"hotline", "supervisor"}),
+        _l("Read out a checklist, text it, book a time, record what the caller wants"),
+    ),
+    NavItem(
         "guidance.home",
         _l("Guidance desk"),
         frozenset({"guide", "supervisor"}),
@@ -156,6 +162,18 @@ NAV_ITEMS: list[NavItem] = [
         _l("Who changed what, and when"),
     ),
 ]
+
+
+# Where a role's work starts: signing in or pressing the brand goes straight there.
+ROLE_HOMES = {"hotline": "hotline.desk"}
+
+
+def home_endpoint(user=None) -> str | None:
+    """The page a staff member with a single role that has a home starts on, else None."""
+    user = user or current_user
+    if not user or not user.is_authenticated or len(user.roles) != 1:
+        return None
+    return ROLE_HOMES.get(next(iter(user.roles)))
 
 
 def items_for(user=None) -> list[NavItem]:

@@ -9,15 +9,29 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "hallapp" / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.do"}}
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "_l": None,
+    "lazy_gettext": None,
+    # Short words with two meanings carry a context: it is part of the key.
+    "pgettext": ((1, "c"), 2),
+    "_lp": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
+}
 
 
-def _source_strings() -> set[str]:
+def _key(message, context) -> tuple[str | None, str]:
+    return context, message[0] if isinstance(message, tuple) else message
+
+
+def _source_strings() -> set[tuple[str | None, str]]:
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
+    for _file, _line, message, _comments, context in extract_from_dir(
         ROOT / "hallapp", METHODS, OPTIONS, KEYWORDS
     ):
-        found.add(message[0] if isinstance(message, tuple) else message)
+        found.add(_key(message, context))
     return found
 
 
@@ -28,7 +42,7 @@ def test_every_string_in_the_code_has_a_chinese_translation():
     for message in catalog:
         if not message.id or message.fuzzy:
             continue
-        key = message.id[0] if isinstance(message.id, tuple) else message.id
+        key = _key(message.id, message.context)
         text = message.string[0] if isinstance(message.string, tuple) else message.string
         if text:
             translated[key] = text
@@ -67,16 +81,12 @@ PUBLIC_SOURCES = [
 def test_every_string_of_the_public_screens_has_a_traditional_chinese_translation():
     found = set()
     for folder, methods in PUBLIC_SOURCES:
-        for _file, _line, message, _comments, _context in extract_from_dir(
+        for _file, _line, message, _comments, context in extract_from_dir(
             folder, methods, {"**.html": {"extensions": "jinja2.ext.do"}}, KEYWORDS
         ):
-            found.add(message[0] if isinstance(message, tuple) else message)
+            found.add(_key(message, context))
     with HANT_CATALOG.open("rb") as handle:
         catalog = read_po(handle, locale="zh_Hant_HK")
-    translated = {
-        (m.id[0] if isinstance(m.id, tuple) else m.id)
-        for m in catalog
-        if m.id and m.string and not m.fuzzy
-    }
+    translated = {_key(m.id, m.context) for m in catalog if m.id and m.string and not m.fuzzy}
     assert len(found) > 40
     assert sorted(found - translated) == []

@@ -6,6 +6,7 @@ from hallapp.blueprints.auth import bp as auth_bp
 from hallapp.blueprints.enterprise import bp as enterprise_bp
 from hallapp.blueprints.feedback import bp as feedback_bp
 from hallapp.blueprints.guidance import bp as guidance_bp
+from hallapp.blueprints.hotline import bp as hotline_bp
 from hallapp.blueprints.main import bp as main_bp
 from hallapp.blueprints.public import bp as public_bp
 from hallapp.blueprints.queue import bp as queue_bp
@@ -22,4 +23,5 @@ BLUEPRINTS = [
     enterprise_bp,
     feedback_bp,
     reports_bp,
+    hotline_bp,
 ]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Boolean,
@@ -102,6 +103,12 @@ class Suggestion(Base):
     def is_overdue(self, now: datetime) -> bool:
         """Still waiting for an answer after its deadline."""
         return self.status in SUGGESTION_OPEN_STATUSES and now >= self.due_at
+
+    @property
+    def due_on(self) -> date:
+        """The last day to reply on: `due_at` is the hall-local midnight that ends it."""
+        local = self.due_at.astimezone(ZoneInfo(self.hall.timezone))
+        return (local - timedelta(microseconds=1)).date()
 
     @property
     def code_display(self) -> str:

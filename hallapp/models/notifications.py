@@ -11,12 +11,15 @@ from .base import Base, UTCDateTime, utcnow
 
 
 class NotificationSubscription(Base):
-    """A phone number left at the desk for one ticket. Personal data: never on public pages."""
+    """A phone number left at the desk for one ticket, or given on a hotline call (no ticket).
+    Personal data: never on public pages."""
 
     __tablename__ = "notification_subscription"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket.id", ondelete="CASCADE"), unique=True
+    )
     hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id", ondelete="CASCADE"), index=True)
     # None once purged: the messages stay for the figures, the number goes.
     phone: Mapped[str | None] = mapped_column(String(32))

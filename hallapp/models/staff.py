@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, UTCDateTime, utcnow
 from .hall import Hall
 
-ROLES = ("guide", "counter", "enterprise", "supervisor", "admin")
+ROLES = ("guide", "counter", "enterprise", "supervisor", "admin", "hotline")
 
 
 class Staff(UserMixin, Base):
@@ -65,6 +65,7 @@ class StaffRole(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "role IN ('guide', 'counter', 'enterprise', 'supervisor', 'admin')", name="role_known"
+            "role IN ('guide', 'counter', 'enterprise', 'supervisor', 'admin', 'hotline')",
+            name="role_known",
         ),
     )

@@ -182,32 +182,14 @@ def book(
     now: datetime,
 ) -> Appointment:
     """Book a place for a citizen (e.g. after a hotline call); never past or over capacity."""
-    slot = db.session.get(AppointmentSlot, slot_id)
-    if slot is None or slot.hall_id != hall.id:
-        raise NotFound(_l("This slot does not exist."))
-    if not document_number.strip() and not phone.strip():
-        raise InvalidValue(
-            _l("Give the document number or a phone number, so the booking can be found."),
-            field="document_number",
-        )
     try:
-        appointment = _add_appointment(
+        appointment = add_booking(
+            hall,
             slot_id,
-            hall=hall,
             citizen_name=citizen_name,
             document_number=document_number,
             phone=phone,
-            source="staff",
             actor=actor,
-            now=now,
-        )
-        db.session.flush()
-        audit.record(
-            "guidance.appointment.book",
-            actor=actor,
-            target=f"appointment:{appointment.id}",
-            summary=appointment.code,
-            hall_id=hall.id,
             now=now,
         )
         db.session.commit()
@@ -217,9 +199,54 @@ def book(
     return appointment
 
 
-def bookable_slots(slots: list[AppointmentSlot], *, now: datetime) -> list[AppointmentSlot]:
-    """The slots a booking may still take: a free place, and not yet begun."""
-    return [slot for slot in slots if slot.free > 0 and slot.starts_at > now]
+def add_booking(
+    hall: Hall,
+    slot_id: int,
+    *,
+    citizen_name: str = "",
+    document_number: str = "",
+    phone: str = "",
+    actor: Staff | None,
+    now: datetime,
+) -> Appointment:
+    """A staff booking added to the caller's transaction (the hotline texts its code too)."""
+    slot = db.session.get(AppointmentSlot, slot_id)
+    if slot is None or slot.hall_id != hall.id:
+        raise NotFound(_l("This slot does not exist."))
+    if not document_number.strip() and not phone.strip():
+        raise InvalidValue(
+            _l("Give the document number or a phone number, so the booking can be found."),
+            field="document_number",
+        )
+    appointment = _add_appointment(
+        slot_id,
+        hall=hall,
+        citizen_name=citizen_name,
+        document_number=document_number,
+        phone=phone,
+        source="staff",
+        actor=actor,
+        now=now,
+    )
+    db.session.flush()
+    audit.record(
+        "guidance.appointment.book",
+        actor=actor,
+        target=f"appointment:{appointment.id}",
+        summary=appointment.code,
+        hall_id=hall.id,
+        now=now,
+    )
+    return appointment
+
+
+def bookable_slots(hall: Hall, day: date, *, now: datetime, service: Service | None = None):
+    """Slots of the day a citizen can still be booked into: not begun, not full."""
+    return [
+        slot
+        for slot in slots_on(hall, day, service)
+        if slot.free > 0 and slot.starts_at.astimezone(_tz(hall)) > now
+    ]
 
 
 def normalize_code(code: str) -> str:

@@ -32,6 +32,21 @@ def record(
     return entry
 
 
+def log_view(
+    action: str,
+    *,
+    actor: Staff,
+    target: str,
+    hall_id: int | None = None,
+    address: str | None = None,
+    now: datetime | None = None,
+) -> AuditEntry:
+    """A look at a citizen's contact or identity data: written down, whoever looked."""
+    entry = record(action, actor=actor, target=target, hall_id=hall_id, address=address, now=now)
+    db.session.commit()
+    return entry
+
+
 def search_entries(
     *,
     hall_id: int | None = None,

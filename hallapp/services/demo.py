@@ -43,6 +43,7 @@ USERS = [
     ("clerk", "企业专窗 陈静", ["enterprise"]),
     ("supervisor", "值班主任 张伟", ["supervisor"]),
     ("admin", "系统管理员 刘洋", ["admin"]),
+    ("hotline", "热线 赵丽", ["hotline"]),
 ]
 
 

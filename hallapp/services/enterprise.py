@@ -34,6 +34,7 @@ from datetime import date, datetime
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -643,7 +644,7 @@ def parse_staff_list(
     missing = [column for column in REQUIRED_IMPORT_COLUMNS if column not in positions]
     if missing:
         names = {
-            "name": _("Name"),
+            "name": pgettext("person", "Name"),
             "document_type": _("Document type"),
             "document_number": _("Document number"),
         }
@@ -1254,7 +1255,13 @@ def figures(hall: Hall, start: date, end: date) -> Figures:
 def figure_table(result: Figures) -> list[list[object]]:
     """The figures as a table, header first: what both exports write."""
     table: list[list[object]] = [
-        [_("Split"), _("Line"), _("Services"), _("Enterprises"), _("People")]
+        [
+            _("Split"),
+            pgettext("line of business", "Line"),
+            _("Services"),
+            _("Enterprises"),
+            _("People"),
+        ]
     ]
     sections = [
         (_("Total"), [result.total]),

@@ -46,6 +46,8 @@ CODE_LENGTH = 10
 MAX_TEXT = 4000
 DEFAULT_REPLY_DAYS = 5
 INBOX_LIMIT = 300
+# The roles that can open a suggestion and act on it; only they may own one.
+ACTING_ROLES = ("supervisor",)
 # Mainland mobiles, landlines with area code, optionally +86: what the hall can call back.
 PHONE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}\d{7,8})$")
 
@@ -84,6 +86,15 @@ def _event(
         detail=detail[:4000],
     )
     suggestion.events.append(event)
+    # Every step is in the audit log too, beside the hall's other changes.
+    audit.record(
+        f"feedback.{kind}",
+        actor=actor,
+        hall_id=suggestion.hall_id,
+        target=f"suggestion:{suggestion.tracking_code}",
+        summary=suggestion.status,
+        now=now,
+    )
     return event
 
 
@@ -172,7 +183,7 @@ def set_reply_deadline(hall: Hall, category: str, working_days: int, *, actor: S
         actor=actor,
         hall_id=hall.id,
         target=category,
-        summary=f"{working_days} working days",
+        summary=str(working_days),
     )
     db.session.commit()
 
@@ -286,6 +297,11 @@ def triage(
         raise InvalidValue(field="urgency")
     if owner is not None and owner.hall_id != suggestion.hall_id:
         raise InvalidValue(_l("The owner must work in this hall."), field="owner")
+    if owner is not None and not can_act(owner):
+        raise InvalidValue(
+            _l("%(name)s cannot open suggestions; choose a supervisor.", name=owner.full_name),
+            field="owner",
+        )
     if suggestion.status not in SUGGESTION_OPEN_STATUSES:
         raise IllegalStep()
     before = suggestion.status
@@ -521,13 +537,19 @@ def inbox(hall: Hall, filters: InboxFilter, *, me: Staff, now: datetime) -> list
     return list(db.session.scalars(query))
 
 
+def can_act(staff: Staff) -> bool:
+    """Whether this person can open a suggestion and take its steps."""
+    return staff.active and staff.has_role(*ACTING_ROLES)
+
+
 def possible_owners(hall: Hall) -> list[Staff]:
+    """Only people who can act on a suggestion are offered as its owner."""
     return [
         staff
         for staff in db.session.scalars(
             select(Staff).where(Staff.hall_id == hall.id, Staff.active).order_by(Staff.full_name)
         )
-        if staff.has_role("supervisor", "guide", "admin")
+        if can_act(staff)
     ]
 
 

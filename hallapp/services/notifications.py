@@ -129,6 +129,24 @@ def subscribe(ticket, phone: str, *, locale: str = "zh_Hans_CN", now: datetime):
     return subscription
 
 
+def text_to_phone(
+    hall_id: int, phone: str, key: str, body: str, *, locale: str = "zh_Hans_CN", now: datetime
+) -> OutboxMessage:
+    """Queue one text to a number given without a ticket (a hotline caller); no commit.
+
+    It goes through the same outbox, retries and purge as the queue's texts."""
+    subscription = NotificationSubscription(
+        ticket_id=None,
+        hall_id=hall_id,
+        phone=normalize_phone(phone),
+        locale=locale,
+        created_at=now,
+    )
+    db.session.add(subscription)
+    db.session.flush()
+    return add_message(subscription, key, body, now)
+
+
 def _backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
 

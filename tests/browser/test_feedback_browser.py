@@ -75,3 +75,36 @@ def test_a_citizen_rates_the_visit_on_the_tablet_beside_the_counter(page, live_s
     rating = db.session.query(VisitRating).one()
     assert (rating.level, rating.source, rating.reason_list) == (2, "tablet", ["waiting"])
     assert rating.suggestion.category == "waiting"
+
+
+def test_the_form_names_what_is_missing_and_each_update_takes_focus_with_a_message(
+    page, live_server, hall, clock
+):
+    from playwright.sync_api import expect
+
+    make_staff(hall, "supervisor", username="boss", full_name="王主任")
+    page.goto(f"{live_server}/suggest/demo")
+    page.get_by_role("button", name="提交建议").click()
+    error = page.locator("#text-error")
+    expect(error).to_have_text("请填写您的建议。")
+    expect(page.get_by_label("您的建议")).to_be_focused()
+    assert "太快" not in page.locator("#feedback-suggest-form").inner_text()
+
+    page.get_by_label("您的建议").fill("取号机旁边没有座位。")
+    clock.shift(10)  # the citizen takes their time; the form keeps its first stamp
+    page.get_by_role("button", name="提交建议").click()
+    expect(page.locator("#feedback-thanks")).to_be_focused()
+    code = page.locator("#feedback-tracking-code").inner_text()
+    assert serious_accessibility_violations(page) == []
+
+    sign_in(page, live_server, "boss", PASSWORD)
+    page.goto(f"{live_server}/feedback/")
+    page.get_by_role("link", name=code).click()
+    page.get_by_role("button", name="保存分派").click()
+    saved = page.locator("#feedback-saved")
+    expect(saved).to_have_text("分派已保存。")
+    expect(saved).to_be_focused()
+    page.get_by_role("button", name="开始处理").click()
+    expect(saved).to_have_text("已开始办理。")
+    expect(saved).to_be_focused()
+    assert serious_accessibility_violations(page) == []

@@ -22,6 +22,7 @@ def test_demo_hall_has_a_dozen_counters_and_one_user_per_role(db):
         "clerk": {"enterprise"},
         "supervisor": {"supervisor"},
         "admin": {"admin"},
+        "hotline": {"hotline"},
     }
 
 

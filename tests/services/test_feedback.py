@@ -270,8 +270,9 @@ def test_viewing_the_phone_number_is_written_to_the_audit_log(db, hall, supervis
     suggestion = make_suggestion(hall, contact_phone="13812345678")
     phone = feedback.view_contact(suggestion, actor=supervisor, now=MONDAY_10AM, address="10.0.0.5")
     assert phone == "13812345678"
-    entry = db.session.scalar(select(AuditEntry))
-    assert entry.action == "feedback.contact.view"
+    entry = db.session.scalar(
+        select(AuditEntry).where(AuditEntry.action == "feedback.contact.view")
+    )
     assert entry.actor_id == supervisor.id
     assert entry.address == "10.0.0.5"
     assert "13812345678" not in entry.summary
@@ -330,3 +331,50 @@ def test_supervisors_add_and_remove_holidays_and_make_up_days(db, hall, supervis
     calendar.remove_day(hall, holiday.id, actor=supervisor)
     assert calendar.is_working_day(hall, date(2026, 12, 31))
     assert [day.day for day in calendar.list_days(hall)] == [date(2026, 12, 26)]
+
+
+# Owners and the day a reply is due (issue 13, item 12)
+
+
+@pytest.mark.parametrize(
+    ("created", "due_on"),
+    [
+        # Mon 30 Nov: Tue 1, Wed 2, Thu 3, Fri 4, Mon 7 December.
+        (datetime(2026, 11, 30, 0, 0, tzinfo=SHANGHAI), date(2026, 12, 7)),
+        (datetime(2026, 11, 30, 23, 59, tzinfo=SHANGHAI), date(2026, 12, 7)),
+        # Sunday late at night still counts from Monday 30th.
+        (datetime(2026, 11, 29, 23, 59, tzinfo=SHANGHAI), date(2026, 12, 4)),
+        # Friday 4 December: Mon 7 .. Fri 11.
+        (datetime(2026, 12, 4, 23, 59, tzinfo=SHANGHAI), date(2026, 12, 11)),
+    ],
+)
+def test_the_reply_is_due_on_the_fifth_working_day_not_the_day_after(db, hall, created, due_on):
+    suggestion = make_suggestion(hall, now=created)
+    assert suggestion.due_on == due_on
+    last_moment = datetime.combine(due_on, datetime.max.time(), tzinfo=SHANGHAI)
+    assert not suggestion.is_overdue(last_moment)
+    assert suggestion.is_overdue(last_moment + timedelta(microseconds=1))
+
+
+def test_only_people_who_can_open_a_suggestion_are_offered_as_its_owner(db, hall, supervisor):
+    make_staff(hall, "guide", username="g", full_name="导引员")
+    make_staff(hall, "admin", username="a", full_name="管理员")
+    make_staff(hall, "counter", "supervisor", username="cs", full_name="兼任主任")
+    make_staff(hall, "supervisor", username="gone", full_name="离职主任", active=False)
+    names = [staff.full_name for staff in feedback.possible_owners(hall)]
+    assert sorted(names) == sorted(["王主任", "兼任主任"])
+
+
+@pytest.mark.parametrize("role", ["guide", "admin", "counter", "enterprise"])
+def test_a_suggestion_cannot_be_given_to_someone_who_would_get_403_on_it(
+    db, hall, supervisor, role
+):
+    other = make_staff(hall, role, username=f"x-{role}")
+    suggestion = make_suggestion(hall)
+    with pytest.raises(InvalidValue) as refused:
+        feedback.triage(
+            suggestion, actor=supervisor, now=MONDAY_10AM, category="machines", owner=other
+        )
+    assert refused.value.field == "owner"
+    db.session.rollback()
+    assert db.session.get(Suggestion, suggestion.id).owner_id is None

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from hallapp import audit_labels
 from hallapp.access import role_required
 from hallapp.blueprints.admin import bp
 from hallapp.blueprints.admin.forms import (
@@ -431,7 +432,14 @@ def audit_log():
                 since=_local_midnight(form.since.data),
                 until=_local_midnight(form.until.data, next_day=True),
             )
-    return render_page("admin/audit.html", "admin/_audit_results.html", form=form, entries=entries)
+    return render_page(
+        "admin/audit.html",
+        "admin/_audit_results.html",
+        form=form,
+        entries=entries,
+        audit_sentence=audit_labels.sentence,
+        audit_detail=audit_labels.detail_shown,
+    )
 
 
 def _local_midnight(day, next_day: bool = False) -> datetime | None:

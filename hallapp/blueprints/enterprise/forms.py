@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -56,7 +57,8 @@ class EnterpriseForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     name = StringField(
-        _l("Name"), validators=[DataRequired(_l("Enter the person's name.")), Length(max=120)]
+        _lp("person", "Name"),
+        validators=[DataRequired(_l("Enter the person's name.")), Length(max=120)],
     )
     document_type = SelectField(_l("Document type"), choices=choices(DOCUMENT_LABELS.items()))
     document_number = StringField(

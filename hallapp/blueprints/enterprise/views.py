@@ -23,8 +23,8 @@ from hallapp.forms import attach_error
 from hallapp.htmx import redirect_after_post, render_page
 from hallapp.i18n import HALL_TIMEZONE, service_day
 from hallapp.models import Counter, EnterpriseAppointment, EnterpriseMember, utcnow
+from hallapp.services import audit, live, queue
 from hallapp.services import enterprise as rooms
-from hallapp.services import live, queue
 from hallapp.services.errors import HallError, NotFound
 from hallapp.validation import bounded_int
 
@@ -140,6 +140,15 @@ def show_enterprise(enterprise_id):
 
 
 def _detail_context(enterprise, **extra):
+    # The page shows the people's documents and phones: every look is in the audit log.
+    audit.log_view(
+        "enterprise.contact.view",
+        actor=current_user,
+        target=f"enterprise:{enterprise.id}",
+        hall_id=enterprise.hall_id,
+        address=request.remote_addr,
+        now=utcnow(),
+    )
     context = {
         "enterprise": enterprise,
         "member_form": MemberForm(prefix="member"),

@@ -20,10 +20,22 @@ def form_stamp(now: datetime) -> str:
     return _serializer().dumps(now.timestamp())
 
 
+def started_at(stamp: str | None) -> float | None:
+    try:
+        return float(_serializer().loads(stamp or ""))
+    except (BadSignature, TypeError, ValueError):
+        return None
+
+
+def stamp_to_keep(stamp: str | None, now: datetime) -> str:
+    """A form shown again keeps the time it was first opened: a refusal does not restart
+    the clock, or a citizen who is told to fix a field would be told "too quick" next."""
+    return stamp if started_at(stamp) is not None else form_stamp(now)
+
+
 def filled_too_fast(stamp: str | None, now: datetime) -> bool:
     """True when the stamp is missing, forged, or younger than the minimum fill time."""
-    try:
-        started = float(_serializer().loads(stamp or ""))
-    except (BadSignature, TypeError, ValueError):
+    started = started_at(stamp)
+    if started is None:
         return True
     return now.timestamp() - started < current_app.config["SUGGESTION_MIN_FILL_SECONDS"]

@@ -42,18 +42,20 @@ from hallapp.blueprints.feedback.forms import (
     TrackForm,
     TriageForm,
 )
-from hallapp.blueprints.feedback.spam import filled_too_fast, form_stamp
+from hallapp.blueprints.feedback.spam import filled_too_fast, stamp_to_keep
 from hallapp.errors import render_error
 from hallapp.extensions import db, limiter
 from hallapp.forms import attach_error, choices
 from hallapp.htmx import is_partial, redirect_after_post, render_page
 from hallapp.i18n import service_day
 from hallapp.models import DeviceToken, ReplyTemplate, Staff, utcnow
+from hallapp.phone_links import phone_url
 from hallapp.services import calendar, feedback, halls, queue, ratings
 from hallapp.services.errors import HallError, NotFound
 from hallapp.validation import bounded_int
 
-supervisor_only = role_required("supervisor")
+# The same roles the service lets own a suggestion: an owner never meets a 403.
+supervisor_only = role_required(*feedback.ACTING_ROLES)
 
 
 def _hall(code: str):
@@ -79,8 +81,8 @@ def _hall_limit_key() -> str:
 
 
 def _new_form(hall, form=None, status=200):
-    form = form or SuggestionForm()
-    form.started.data = form_stamp(utcnow())
+    form = form or SuggestionForm(formdata=None)
+    form.started.data = stamp_to_keep(form.started.data, utcnow())
     return render_page(
         "feedback/suggest.html",
         "feedback/_suggest_form.html",
@@ -112,12 +114,13 @@ def suggest(hall_code):
         # A bot filled the hidden field: refuse quietly, store nothing.
         form.form_errors.append(_("Your suggestion could not be sent. Please try again."))
         return _new_form(hall, form, status=400)
+    # What is missing is named first; the fill-time check only guards a complete form.
+    if not form.validate_on_submit():
+        return _new_form(hall, form, status=422)
     if filled_too_fast(form.started.data, now):
         form.form_errors.append(
             _("That was very quick. Please check your suggestion, then send it again.")
         )
-        return _new_form(hall, form, status=422)
-    if not form.validate_on_submit():
         return _new_form(hall, form, status=422)
     try:
         suggestion = feedback.submit_suggestion(
@@ -146,7 +149,7 @@ def suggest(hall_code):
 def form_qr(hall_code):
     """The QR code posted in the hall, pointing at the form."""
     hall = _hall(hall_code)
-    return _qr_svg(url_for("feedback.suggest", hall_code=hall.code, _external=True))
+    return _qr_svg(phone_url("feedback.suggest", hall_code=hall.code))
 
 
 @bp.get("/suggest/<hall_code>/track", endpoint="find")
@@ -189,14 +192,7 @@ def track_qr(hall_code, code):
         suggestion = feedback.find_by_code(hall, code)
     except HallError:
         abort(404)
-    return _qr_svg(
-        url_for(
-            "feedback.track",
-            hall_code=hall.code,
-            code=suggestion.tracking_code,
-            _external=True,
-        )
-    )
+    return _qr_svg(phone_url("feedback.track", hall_code=hall.code, code=suggestion.tracking_code))
 
 
 @bp.get("/said-and-done/<hall_code>", endpoint="said_and_done")
@@ -339,6 +335,7 @@ def _render_detail(suggestion, status=200, **given):
         forms=_detail_forms(suggestion, **given),
         now=utcnow(),
         has_callback=feedback.has_callback(suggestion),
+        saved=given.get("saved"),
     )
 
 
@@ -348,13 +345,13 @@ def detail(suggestion_id):
     return _render_detail(_suggestion(suggestion_id))
 
 
-def _after_step(suggestion):
+def _after_step(suggestion, done):
     if is_partial():
-        return _render_detail(suggestion)
+        return _render_detail(suggestion, saved=done)
     return redirect_after_post(url_for("feedback.detail", suggestion_id=suggestion.id))
 
 
-def _step(suggestion_id, form_name, form, run):
+def _step(suggestion_id, form_name, form, run, done):
     """Validate `form`, run the step; on a refusal, show the detail again with the message."""
     suggestion = _suggestion(suggestion_id)
     if form is None or form.validate_on_submit():
@@ -366,7 +363,7 @@ def _step(suggestion_id, form_name, form, run):
                 attach_error(form, error)
                 return _render_detail(suggestion, status=422, **{form_name: form})
             return _render_detail(suggestion, status=422, errors=[str(error.message)])
-        return _after_step(suggestion)
+        return _after_step(suggestion, done)
     return _render_detail(suggestion, status=422, **{form_name: form})
 
 
@@ -387,7 +384,7 @@ def triage(suggestion_id):
             urgency=form.urgency.data,
         )
 
-    return _step(suggestion_id, "triage", form, run)
+    return _step(suggestion_id, "triage", form, run, done=_("Triage saved."))
 
 
 @bp.post("/feedback/<int:suggestion_id>/start", endpoint="start")
@@ -398,6 +395,7 @@ def start(suggestion_id):
         "",
         None,
         lambda s, _f: feedback.start_work(s, actor=current_user, now=utcnow()),
+        done=_("Work started."),
     )
 
 
@@ -409,6 +407,7 @@ def reply(suggestion_id):
         "reply",
         ReplyForm(),
         lambda s, f: feedback.reply(s, actor=current_user, now=utcnow(), text=f.reply.data),
+        done=_("Reply published on the tracking page."),
     )
 
 
@@ -427,7 +426,11 @@ def template_text(template_id):
 @supervisor_only
 def close(suggestion_id):
     return _step(
-        suggestion_id, "", None, lambda s, _f: feedback.close(s, actor=current_user, now=utcnow())
+        suggestion_id,
+        "",
+        None,
+        lambda s, _f: feedback.close(s, actor=current_user, now=utcnow()),
+        done=_("Suggestion closed."),
     )
 
 
@@ -439,6 +442,7 @@ def reopen(suggestion_id):
         "reopen",
         ReasonForm(),
         lambda s, f: feedback.reopen(s, actor=current_user, now=utcnow(), reason=f.reason.data),
+        done=_("Suggestion reopened."),
     )
 
 
@@ -452,6 +456,7 @@ def duplicate(suggestion_id):
         lambda s, f: feedback.mark_duplicate(
             s, original_code=f.original.data, actor=current_user, now=utcnow()
         ),
+        done=_("Marked as a duplicate and closed."),
     )
 
 
@@ -463,6 +468,7 @@ def note(suggestion_id):
         "note",
         TextForm(prefix="note"),
         lambda s, f: feedback.add_note(s, actor=current_user, now=utcnow(), text=f.text.data),
+        done=_("Note added."),
     )
 
 
@@ -474,6 +480,7 @@ def action(suggestion_id):
         "action",
         TextForm(prefix="action"),
         lambda s, f: feedback.record_action(s, actor=current_user, now=utcnow(), text=f.text.data),
+        done=_("Action recorded."),
     )
 
 
@@ -492,6 +499,7 @@ def follow_up(suggestion_id):
             happened_on=f.happened_on.data,
             outcome=f.outcome.data,
         ),
+        done=_("Follow-up recorded."),
     )
 
 
@@ -503,6 +511,7 @@ def publish(suggestion_id):
         "publish",
         PublishForm(),
         lambda s, f: feedback.publish(s, actor=current_user, now=utcnow(), change=f.change.data),
+        done=_("Published on the public page."),
     )
 
 
@@ -514,6 +523,7 @@ def unpublish(suggestion_id):
         "",
         None,
         lambda s, _f: feedback.unpublish(s, actor=current_user, now=utcnow()),
+        done=_("Taken off the public page."),
     )
 
 

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -85,7 +86,7 @@ class CaseForm(FlaskForm):
     owner = SelectField(_l("Owner"), coerce=coerce_id, validate_choice=False)
     due_on = DateField(_l("Due date"), validators=[DataRequired(_l("Enter a date."))])
     summary = TextAreaField(_l("What the citizen needs"), validators=[Length(max=2000)])
-    citizen_name = StringField(_l("Name"), validators=[Length(max=60)])
+    citizen_name = StringField(_lp("person", "Name"), validators=[Length(max=60)])
     contact_phone = StringField(_l("Contact phone"), validators=[Length(max=32)])
     document_number = StringField(
         _l("Document number"),

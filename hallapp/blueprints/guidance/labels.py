@@ -1,6 +1,7 @@
 """Words for the desk's stored codes, in the user's language."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 
 from hallapp.services.queue import STATUS_LABELS
 
@@ -9,7 +10,7 @@ CASE_KIND_LABELS = {
     "express": _l("Two-way express"),
     "policy_followup": _l("Waiting on a policy"),
 }
-CASE_STATE_LABELS = {"open": _l("Open"), "closed": _l("Closed")}
+CASE_STATE_LABELS = {"open": _lp("case state", "Open"), "closed": _lp("case state", "Closed")}
 EXPRESS_STATE_LABELS = {
     "awaiting_documents": _l("Awaiting the citizen's documents"),
     "documents_received": _l("Documents received"),

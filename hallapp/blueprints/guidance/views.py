@@ -31,7 +31,8 @@ from hallapp.forms import attach_error, choices
 from hallapp.htmx import is_partial, redirect_after_post, render_page
 from hallapp.i18n import HALL_TIMEZONE, localized
 from hallapp.models import Appointment, Hall, Service, Staff, StaffRole, utcnow
-from hallapp.services import appointments, guidance, halls, identity, live, reports
+from hallapp.phone_links import checklist_url
+from hallapp.services import appointments, audit, guidance, halls, identity, live, reports
 from hallapp.services.errors import HallError, NotFound
 from hallapp.validation import bounded_int
 
@@ -70,6 +71,7 @@ def _service_choices(hall: Hall):
 @desk_staff
 def home():
     hall = _hall()
+    _log_case_list(hall, "desk")
     return render_template(
         "guidance/home.html",
         search=SearchForm(request.args),
@@ -233,12 +235,7 @@ def print_checklist(hall_code, service_code):
         "guidance/checklist_print.html",
         service=service,
         version=guidance.current_checklist(service),
-        page_url=url_for(
-            "guidance.print_checklist",
-            hall_code=service.hall.code,
-            service_code=service.code,
-            _external=True,
-        ),
+        page_url=checklist_url(service),
     )
 
 
@@ -246,12 +243,7 @@ def print_checklist(hall_code, service_code):
 @public
 def checklist_qr(hall_code, service_code):
     service = _public_service(hall_code, service_code)
-    link = url_for(
-        "guidance.print_checklist",
-        hall_code=service.hall.code,
-        service_code=service.code,
-        _external=True,
-    )
+    link = checklist_url(service)
     # A standalone SVG (with its namespace), so <img src> and phones can open it.
     buffer = io.BytesIO()
     segno.make(link, error="m").save(buffer, kind="svg", scale=4, border=2, title=link)
@@ -278,11 +270,20 @@ def _slot_label(slot) -> str:
 
 def _appointments_context(day: date, **forms):
     hall = _hall()
+    # The bookings table shows names and masked documents: every look is audited.
+    audit.log_view(
+        "guidance.bookings.view",
+        actor=current_user,
+        target=f"day:{day.isoformat()}",
+        hall_id=hall.id,
+        address=request.remote_addr,
+        now=utcnow(),
+    )
     slots = appointments.slots_on(hall, day)
     # Fresh forms must not pick up the request's data: a booked citizen's number is cleared.
     booking = forms.get("booking") or BookingForm(prefix="book", formdata=None)
     booking.slot.choices = [
-        (s.id, _slot_label(s)) for s in appointments.bookable_slots(slots, now=utcnow())
+        (s.id, _slot_label(s)) for s in appointments.bookable_slots(hall, day, now=utcnow())
     ]
     slots_form = forms.get("slots_form") or SlotsForm(
         prefix="slots", formdata=None, first_day=day, last_day=day
@@ -453,6 +454,7 @@ def _case_form(form: CaseForm | None = None) -> CaseForm:
 @desk_staff
 def cases():
     hall = _hall()
+    _log_case_list(hall, "cases")
     mine = request.args.get("mine") == "1"
     return render_template(
         "guidance/cases.html",
@@ -506,6 +508,18 @@ def create_case():
     return render_page("guidance/case_new.html", "guidance/_case_form.html", status=422, form=form)
 
 
+def _log_case_list(hall, target: str) -> None:
+    """Case lists show citizens' names and masked documents: each look is audited."""
+    audit.log_view(
+        "guidance.cases.view",
+        actor=current_user,
+        target=target,
+        hall_id=hall.id,
+        address=request.remote_addr,
+        now=utcnow(),
+    )
+
+
 def _case_or_404(case_id: int):
     try:
         return guidance.get_case(_hall(), case_id)
@@ -517,6 +531,14 @@ def _case_or_404(case_id: int):
 @desk_staff
 def case(case_id):
     item = _case_or_404(case_id)
+    audit.log_view(
+        "guidance.case.view",
+        actor=current_user,
+        target=f"case:{item.id}",
+        hall_id=item.hall_id,
+        address=request.remote_addr,
+        now=utcnow(),
+    )
     return render_template(
         "guidance/case.html",
         case=item,
@@ -628,6 +650,7 @@ def notice(notice_id):
     item = db.session.get(PolicyNotice, notice_id)
     if item is None or item.hall_id != _hall().id:
         abort(404)
+    _log_case_list(_hall(), f"notice:{item.id}")
     return render_template(
         "guidance/notice.html", notice=item, cases=guidance.cases_answered_by(item)
     )
@@ -706,6 +729,14 @@ def swipe():
         return render_template("guidance/_swipe.html", error=error.message, number=number), 422
     history = guidance.find_visitor(hall, document.number)
     bookings = appointments.bookings_for_number(hall, document.number, _today())
+    audit.log_view(
+        "guidance.identity.lookup",
+        actor=current_user,
+        target=document.masked,
+        hall_id=hall.id,
+        address=request.remote_addr,
+        now=utcnow(),
+    )
     return render_template(
         "guidance/_swipe.html",
         document=document,

@@ -1,6 +1,7 @@
 from flask import Response, abort, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from hallapp import navigation
 from hallapp.access import public, signed_in
 from hallapp.blueprints.main import bp
 from hallapp.blueprints.main.forms import PreferencesForm
@@ -14,6 +15,9 @@ from hallapp.services import accounts
 @bp.get("/")
 @signed_in
 def home():
+    home = navigation.home_endpoint()
+    if home:
+        return redirect(url_for(home))
     return render_template("main/home.html")
 
 

@@ -15,6 +15,7 @@ from hallapp.htmx import is_partial, render_page
 from hallapp.i18n import PUBLIC_LANGUAGES, is_english
 from hallapp.models import utcnow
 from hallapp.models.queue import DeviceToken
+from hallapp.phone_links import phone_url
 from hallapp.services import devices, live, queue
 from hallapp.services import public as screens
 from hallapp.services.errors import HallError, NotFound
@@ -287,10 +288,7 @@ def _ticket_or_none(public_id: str):
 
 
 def _slip_context(ticket, *, now):
-    tracking_url = url_for("public.track", public_id=ticket.public_id, _external=True)
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        tracking_url = base.rstrip("/") + url_for("public.track", public_id=ticket.public_id)
+    tracking_url = phone_url("public.track", public_id=ticket.public_id)
     return {
         "ticket": ticket,
         "hall": ticket.hall,

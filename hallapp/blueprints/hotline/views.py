@@ -1,0 +1,270 @@
+"""The hotline desk: one page for a whole call, each step answered in its own panel."""
+
+from datetime import date
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from hallapp.access import role_required
+from hallapp.blueprints.hotline import bp
+from hallapp.blueprints.hotline.forms import (
+    BookingForm,
+    CallerForm,
+    CallSuggestionForm,
+    LookupForm,
+    PolicyFollowUpForm,
+    TextChecklistForm,
+)
+from hallapp.forms import attach_error
+from hallapp.i18n import localized, service_day, to_local
+from hallapp.models import utcnow
+from hallapp.phone_links import checklist_url, phone_url
+from hallapp.services import appointments, guidance, hotline, notifications
+from hallapp.services.errors import HallError
+
+operators = role_required("hotline", "supervisor")
+PHONE_FIELDS = ("phone", "contact_phone")
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "zh_Hans_CN")
+
+
+def _services(hall):
+    return [s for s in hall.services if s.active]
+
+
+def _lookup_form(hall, formdata=None):
+    form = LookupForm(formdata=formdata)
+    form.service.choices = [(s.id, f"{s.code} · {localized(s)}") for s in _services(hall)]
+    if form.day.data is None:
+        form.day.data = service_day(utcnow())
+    return form
+
+
+def _refuse(form, error: HallError) -> None:
+    """A refused caller's phone is said above the form: the field lives at the top of the page."""
+    if error.field in PHONE_FIELDS:
+        form.form_errors.append(_("Caller's phone: %(message)s", message=error.message))
+    else:
+        attach_error(form, error)
+
+
+def _phone_errors(form) -> None:
+    for message in form.phone.errors:
+        form.form_errors.append(_("Caller's phone: %(message)s", message=message))
+
+
+def _slot_choices(slots):
+    return [
+        (
+            slot.id,
+            _(
+                "%(time)s · %(n)d free",
+                time=to_local(slot.starts_at).strftime("%H:%M"),
+                n=slot.free,
+            ),
+        )
+        for slot in slots
+    ]
+
+
+def _lookup_context(hall, service, day, **given):
+    now = utcnow()
+    slots = appointments.bookable_slots(hall, day, now=now, service=service)
+    booking = given.get("booking") or BookingForm(formdata=None)
+    booking.slot.choices = _slot_choices(slots)
+    return {
+        "service": service,
+        "version": guidance.current_checklist(service),
+        "link": checklist_url(service),
+        "day": day,
+        "slots": slots,
+        "booking": booking,
+        "text_form": given.get("text_form") or TextChecklistForm(formdata=None),
+        "texted": given.get("texted"),
+        "booked": given.get("booked"),
+    }
+
+
+@bp.get("/", endpoint="desk")
+@operators
+def desk():
+    hall = current_user.hall
+    return render_template(
+        "hotline/desk.html",
+        hall=hall,
+        caller=CallerForm(formdata=None),
+        lookup=_lookup_form(hall),
+        suggestion=CallSuggestionForm(formdata=None),
+        follow_up=PolicyFollowUpForm(formdata=None),
+    )
+
+
+@bp.get("/service", endpoint="service")
+@operators
+def service():
+    """The service the caller asks about: its checklist to read out, and its free times."""
+    hall = current_user.hall
+    form = _lookup_form(hall, request.args)
+    if not form.validate():
+        return render_template("hotline/_lookup_errors.html", form=form), 422
+    try:
+        found = hotline.find_service(hall, form.service.data)
+    except HallError as error:
+        return render_template("hotline/_lookup_errors.html", form=form, error=error), 404
+    return render_template("hotline/_service.html", **_lookup_context(hall, found, form.day.data))
+
+
+def _service_for_post(hall, service_id):
+    try:
+        return hotline.find_service(hall, service_id)
+    except HallError:
+        return None
+
+
+@bp.post("/checklist/text", endpoint="text_checklist")
+@operators
+def text_checklist():
+    hall = current_user.hall
+    form = TextChecklistForm()
+    found = _service_for_post(hall, form.service.data)
+    if found is None:
+        return render_template("hotline/_lookup_errors.html", form=form), 422
+    day = service_day(utcnow())
+    if form.validate_on_submit():
+        try:
+            hotline.text_checklist(
+                hall,
+                found,
+                phone=form.phone.data or "",
+                link=checklist_url(found),
+                actor=current_user,
+                now=utcnow(),
+                locale=_locale(),
+            )
+        except HallError as error:
+            _refuse(form, error)
+        else:
+            texted = notifications.mask_phone(notifications.normalize_phone(form.phone.data))
+            return render_template(
+                "hotline/_service.html", **_lookup_context(hall, found, day, texted=texted)
+            )
+    _phone_errors(form)
+    return render_template(
+        "hotline/_service.html", **_lookup_context(hall, found, day, text_form=form)
+    ), 422
+
+
+@bp.post("/book", endpoint="book")
+@operators
+def book():
+    hall = current_user.hall
+    service_id = request.form.get("service", type=int)
+    found = _service_for_post(hall, service_id)
+    if found is None:
+        form = BookingForm()
+        return render_template("hotline/_lookup_errors.html", form=form), 422
+    try:
+        day = date.fromisoformat(request.form.get("day", ""))
+    except ValueError:
+        day = service_day(utcnow())
+    form = BookingForm()
+    form.slot.choices = _slot_choices(
+        appointments.bookable_slots(hall, day, now=utcnow(), service=found)
+    )
+    if form.validate_on_submit():
+        try:
+            appointment = hotline.book_and_text(
+                hall,
+                form.slot.data,
+                phone=form.phone.data or "",
+                citizen_name=form.citizen_name.data or "",
+                actor=current_user,
+                now=utcnow(),
+                locale=_locale(),
+            )
+        except HallError as error:
+            _refuse(form, error)
+        else:
+            return render_template(
+                "hotline/_service.html",
+                **_lookup_context(
+                    hall,
+                    found,
+                    day,
+                    booked={
+                        "code": appointment.code,
+                        "phone": notifications.mask_phone(
+                            notifications.normalize_phone(form.phone.data)
+                        ),
+                        "at": to_local(appointment.slot.starts_at).strftime("%Y-%m-%d %H:%M"),
+                    },
+                ),
+            )
+    _phone_errors(form)
+    return render_template(
+        "hotline/_service.html", **_lookup_context(hall, found, day, booking=form)
+    ), 422
+
+
+@bp.post("/suggestion", endpoint="suggestion")
+@operators
+def suggestion():
+    hall = current_user.hall
+    form = CallSuggestionForm()
+    if form.validate_on_submit():
+        try:
+            recorded = hotline.record_suggestion(
+                hall,
+                line=form.line.data,
+                category=form.category.data,
+                text=form.text.data,
+                phone=form.phone.data or "",
+                wants_reply=form.wants_reply.data,
+                track_link=lambda s: phone_url(
+                    "feedback.track", hall_code=hall.code, code=s.tracking_code
+                ),
+                actor=current_user,
+                now=utcnow(),
+                locale=_locale(),
+            )
+        except HallError as error:
+            _refuse(form, error)
+        else:
+            return render_template(
+                "hotline/_suggestion.html",
+                form=CallSuggestionForm(formdata=None, line=form.line.data),
+                recorded=recorded,
+            )
+    _phone_errors(form)
+    return render_template("hotline/_suggestion.html", form=form, recorded=None), 422
+
+
+@bp.post("/follow-up", endpoint="follow_up")
+@operators
+def follow_up():
+    hall = current_user.hall
+    form = PolicyFollowUpForm()
+    if form.validate_on_submit():
+        try:
+            case = hotline.open_policy_follow_up(
+                hall,
+                topics=form.topics.data,
+                summary=form.summary.data,
+                phone=form.phone.data or "",
+                citizen_name=form.citizen_name.data or "",
+                actor=current_user,
+                now=utcnow(),
+            )
+        except HallError as error:
+            _refuse(form, error)
+        else:
+            return render_template(
+                "hotline/_follow_up.html", form=PolicyFollowUpForm(formdata=None), case=case
+            )
+    _phone_errors(form)
+    return render_template("hotline/_follow_up.html", form=form, case=None), 422

@@ -1,0 +1,221 @@
+"""The hotline (12345 / 12367): one call that saves a trip.
+
+The operator reads out a service's checklist and texts it to the caller, books a slot and
+texts the booking code, or writes down a suggestion or a policy follow-up for the caller.
+Each is one use case over the hall's own services (checklists, appointments, feedback,
+cases) with the text queued in the same transaction, through the notifications outbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from hallapp.extensions import db
+from hallapp.i18n import service_day, to_local
+from hallapp.models import Appointment, Hall, Service, Staff, Suggestion
+from hallapp.models.guidance import DeskCase
+from hallapp.services import appointments, audit, feedback, guidance, notifications
+from hallapp.services.errors import InvalidValue, NotFound
+
+LINES = ("hotline_12345", "hotline_12367")
+# A follow-up on a policy the caller waits for: the desk looks at it within this many days.
+FOLLOW_UP_DAYS = 14
+TEXT_LIMIT = 500
+
+
+def _english(locale: str) -> bool:
+    return locale.startswith("en")
+
+
+def _name(obj, locale: str, field: str = "name") -> str:
+    suffix = "en" if _english(locale) else "zh"
+    return getattr(obj, f"{field}_{suffix}") or getattr(obj, f"{field}_zh")
+
+
+def _hall_service(hall: Hall, service_id: int | None) -> Service:
+    service = db.session.get(Service, service_id) if service_id else None
+    if service is None or service.hall_id != hall.id or not service.active:
+        raise NotFound(_l("Choose a service of this hall."))
+    return service
+
+
+def find_service(hall: Hall, service_id: int | None) -> Service:
+    return _hall_service(hall, service_id)
+
+
+def checklist_text(service: Service, link: str, *, locale: str) -> str:
+    """The checklist as a text message: the required documents, then the page with the rest."""
+    version = guidance.current_checklist(service)
+    items = [item for item in (version.items if version else []) if item.required]
+    with force_locale(locale):
+        lines = [_("%(service)s: please bring", service=_name(service, locale))]
+        lines += [f"{n}. {_name(item, locale, 'text')}" for n, item in enumerate(items, 1)]
+        lines.append(_("Full list: %(link)s", link=link))
+    body = "\n".join(lines)
+    if len(body) > TEXT_LIMIT:
+        # A long list is cut, never the link: the page has everything.
+        tail = "\n…\n" + lines[-1]
+        body = body[: TEXT_LIMIT - len(tail)] + tail
+    return body
+
+
+def text_checklist(
+    hall: Hall,
+    service: Service,
+    *,
+    phone: str,
+    link: str,
+    actor: Staff,
+    now: datetime,
+    locale: str = "zh_Hans_CN",
+):
+    """Send the service's checklist to the caller's phone."""
+    if guidance.current_checklist(service) is None:
+        raise InvalidValue(_l("This service has no checklist yet."), field="service")
+    phone = notifications.normalize_phone(phone)
+    body = checklist_text(service, link, locale=locale)
+    message = notifications.text_to_phone(
+        hall.id, phone, f"checklist-{service.id}", body, locale=locale, now=now
+    )
+    audit.record(
+        "hotline.checklist.text",
+        actor=actor,
+        hall_id=hall.id,
+        target=f"service:{service.id}",
+        summary=notifications.mask_phone(phone),
+        now=now,
+    )
+    db.session.commit()
+    return message
+
+
+def booking_text(appointment: Appointment, *, locale: str) -> str:
+    slot = appointment.slot
+    hall = slot.hall
+    starts = to_local(slot.starts_at)
+    with force_locale(locale):
+        return _(
+            "Booking %(code)s: %(service)s, %(day)s %(time)s, %(hall)s. "
+            "Show this code at the guidance desk.",
+            code=appointment.code,
+            service=_name(slot.service, locale),
+            day=starts.strftime("%Y-%m-%d"),
+            time=starts.strftime("%H:%M"),
+            hall=_name(hall, locale),
+        )
+
+
+def book_and_text(
+    hall: Hall,
+    slot_id: int,
+    *,
+    phone: str,
+    citizen_name: str = "",
+    actor: Staff,
+    now: datetime,
+    locale: str = "zh_Hans_CN",
+) -> Appointment:
+    """Book the caller a slot and text the booking code, or do neither."""
+    phone = notifications.normalize_phone(phone)
+    try:
+        appointment = appointments.add_booking(
+            hall, slot_id, citizen_name=citizen_name, phone=phone, actor=actor, now=now
+        )
+        db.session.flush()
+        db.session.refresh(appointment)
+        notifications.text_to_phone(
+            hall.id,
+            phone,
+            f"booking-{appointment.id}",
+            booking_text(appointment, locale=locale),
+            locale=locale,
+            now=now,
+        )
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return appointment
+
+
+def record_suggestion(
+    hall: Hall,
+    *,
+    line: str,
+    category: str,
+    text: str,
+    phone: str = "",
+    wants_reply: bool = False,
+    track_link=None,
+    actor: Staff,
+    now: datetime,
+    locale: str = "zh_Hans_CN",
+) -> Suggestion:
+    """The caller's suggestion in their own words; with a phone, its tracking code by text."""
+    if line not in LINES:
+        raise InvalidValue(_l("Choose the line the call came in on."), field="line")
+    text = (text or "").strip()
+    if not text:
+        raise InvalidValue(_l("Write down what the caller said."), field="text")
+    suggestion = feedback.new_suggestion(
+        hall,
+        text=text[: feedback.MAX_TEXT],
+        category=category,
+        now=now,
+        contact_phone=phone,
+        wants_reply=wants_reply,
+        channel=line,
+        recorded_by=actor,
+    )
+    db.session.flush()
+    if suggestion.contact_phone and track_link is not None:
+        with force_locale(locale):
+            body = _(
+                "Your suggestion is recorded. Tracking code %(code)s: %(link)s",
+                code=suggestion.code_display,
+                link=track_link(suggestion),
+            )
+        notifications.text_to_phone(
+            hall.id,
+            suggestion.contact_phone,
+            f"suggestion-{suggestion.id}",
+            body,
+            locale=locale,
+            now=now,
+        )
+    db.session.commit()
+    return suggestion
+
+
+def open_policy_follow_up(
+    hall: Hall,
+    *,
+    topics: str,
+    summary: str,
+    phone: str,
+    citizen_name: str = "",
+    service: Service | None = None,
+    actor: Staff,
+    now: datetime,
+) -> DeskCase:
+    """A caller waiting for a policy: a case the desk keeps, found again by the new notice."""
+    if not (summary or "").strip():
+        raise InvalidValue(_l("Write down what the caller is waiting for."), field="summary")
+    phone = notifications.normalize_phone(phone)
+    return guidance.open_case(
+        hall,
+        kind="policy_followup",
+        owner=None,
+        due_on=service_day(now) + timedelta(days=FOLLOW_UP_DAYS),
+        summary=summary,
+        actor=actor,
+        now=now,
+        service=service,
+        citizen_name=citizen_name,
+        contact_phone=phone,
+        topics=topics,
+    )
