@@ -16,6 +16,12 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(
+        "supervision.board",
+        _l("The hall now"),
+        frozenset({"supervisor"}),
+        _l("Who is in the hall how long, queues, counters, today's share within target"),
+    ),
+    NavItem(
         "guidance.home",
         _l("Guidance desk"),
         frozenset({"guide", "supervisor"}),

@@ -9,6 +9,7 @@ from hallapp.blueprints.guidance import bp as guidance_bp
 from hallapp.blueprints.main import bp as main_bp
 from hallapp.blueprints.public import bp as public_bp
 from hallapp.blueprints.queue import bp as queue_bp
+from hallapp.blueprints.supervision import bp as supervision_bp
 
 BLUEPRINTS = [
     main_bp,
@@ -20,4 +21,5 @@ BLUEPRINTS = [
     guidance_bp,
     enterprise_bp,
     feedback_bp,
+    supervision_bp,
 ]

@@ -40,8 +40,7 @@ from hallapp.models import (
     UTCDateTime,
     Visit,
 )
-from hallapp.services import audit, live
-from hallapp.services.calendar import is_open_day
+from hallapp.services import audit, hall_now, live
 from hallapp.services.errors import HallError, InvalidValue, NotFound
 
 
@@ -271,20 +270,15 @@ def issue_ticket(
         _refuse(UnknownService())
     if not service.active:
         _refuse(ServiceInactive())
-    local = now.astimezone(hall_zone(hall))
-    if not is_open_day(hall, local.date()):
+    opening = hall_now.opening_state(hall, now)
+    if opening in ("inactive", "closed_today"):
         _refuse(HallClosedToday())
-    if not hall.opens_at <= local.time().replace(tzinfo=None) < hall.closes_at:
+    if opening == "outside_hours":
         _refuse(OutsideOpeningHours())
     if service.daily_limit is not None:
-        issued = db.session.scalar(
-            select(func.count(Ticket.id)).where(
-                Ticket.service_id == service.id,
-                Ticket.service_day == local.date(),
-                Ticket.transferred_from_id.is_(None),
-            )
-        )
-        if issued >= service.daily_limit:
+        day = hall_now.service_day(hall, now)
+        issued = hall_now.issued_today(hall, day, service.id).get(service.id, 0)
+        if hall_now.tickets_left(service, issued) == 0:
             _refuse(DailyLimitReached())
     if visit is None:
         visit = Visit(hall_id=hall.id, arrived_at=now)
@@ -763,37 +757,42 @@ def open_counters_for(service: Service) -> int:
     )
 
 
-def estimate_wait(service: Service, *, now: datetime, ahead: int | None = None) -> timedelta | None:
-    """Expected wait before being called: ahead x mean recent service time / open counters.
+def wait_estimate(
+    service: Service, *, now: datetime, ahead: int | None = None
+) -> hall_now.Estimate:
+    """The wait for someone with `ahead` tickets to be called first (rule: hall_now.estimate).
 
-    `ahead` is the number of tickets to be called first (for a new ticket, everyone now
-    waiting for the service). The mean is over the last QUEUE_ESTIMATE_SAMPLE services of
-    this service in the past week, measured from the events (started -> finished); the
-    divisor counts the counters open now that serve the service. With no recent services
-    or no open counter there is nothing honest to say, so the answer is None ("unknown").
-    Counters shared with other services are counted whole, so the estimate errs short when
-    they are busy elsewhere.
+    `ahead` defaults to everyone waiting for the service on today's service day.
     """
-    samples = recent_service_times(service, now=now)
-    counters = open_counters_for(service)
-    if not samples or not counters:
-        return None
+    hall = db.session.get(Hall, service.hall_id)
     if ahead is None:
         ahead = db.session.scalar(
             select(func.count(Ticket.id)).where(
-                Ticket.service_id == service.id, Ticket.status == "waiting"
+                Ticket.service_id == service.id,
+                Ticket.status == "waiting",
+                Ticket.service_day == hall_now.service_day(hall, now),
             )
         )
-    mean = sum(samples, timedelta()) / len(samples)
-    return mean * ahead / counters
+    mean = hall_now.mean_service_times(hall, now=now).get(service.id) if ahead else None
+    return hall_now.estimate(ahead, mean, open_counters_for(service))
 
 
-def estimate_ticket_wait(ticket: Ticket, *, now: datetime) -> timedelta | None:
+def estimate_wait(service: Service, *, now: datetime, ahead: int | None = None) -> timedelta | None:
+    """Expected wait before being called, or None when nothing honest can be said."""
+    return wait_estimate(service, now=now, ahead=ahead).wait
+
+
+def ticket_estimate(ticket: Ticket, *, now: datetime) -> hall_now.Estimate | None:
     """The estimate for a waiting ticket, from its position in its queue."""
     ahead = position(ticket, now=now)
     if ahead is None:
         return None
-    return estimate_wait(ticket.service, now=now, ahead=ahead)
+    return wait_estimate(ticket.service, now=now, ahead=ahead)
+
+
+def estimate_ticket_wait(ticket: Ticket, *, now: datetime) -> timedelta | None:
+    found = ticket_estimate(ticket, now=now)
+    return found.wait if found else None
 
 
 def ticket_steps(ticket: Ticket) -> list[TicketEvent]:
@@ -850,7 +849,8 @@ def counter_served_today(counter: Counter, *, now: datetime) -> int:
 
 
 def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict:
-    """What a display board shows: the latest calls with their counters, and who waits where.
+    """What a display board shows: the latest calls with their counters, and who waits where
+    (today's waiting counts from hall_now, like every other screen).
 
     Plain values only, with nothing personal: ticket labels, counter numbers, counts.
     """
@@ -866,16 +866,7 @@ def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict:
         .order_by(Ticket.called_at.desc(), Ticket.id.desc())
         .limit(limit)
     ).all()
-    waiting = dict(
-        db.session.execute(
-            select(Ticket.service_id, func.count(Ticket.id))
-            .where(Ticket.hall_id == hall.id, Ticket.status == "waiting")
-            .group_by(Ticket.service_id)
-        ).all()
-    )
-    services = db.session.scalars(
-        select(Service).where(Service.hall_id == hall.id).order_by(Service.code)
-    )
+    now_state = hall_now.hall_now(hall, now=now)
     return {
         "hall": hall.code,
         "calls": [
@@ -889,8 +880,9 @@ def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict:
             }
             for ticket, number in calls
         ],
+        "is_open": now_state.is_open,
         "waiting": [
-            {"service": service.code, "waiting": waiting.get(service.id, 0)} for service in services
+            {"service": item.service.code, "waiting": item.waiting} for item in now_state.services
         ],
     }
 

@@ -14,6 +14,9 @@ from hallapp.services import accounts
 @bp.get("/")
 @signed_in
 def home():
+    # The supervisor's home is the live board of their hall.
+    if "supervisor" in current_user.roles and current_user.hall_id is not None:
+        return redirect(url_for("supervision.board"))
     return render_template("main/home.html")
 
 

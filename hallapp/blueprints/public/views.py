@@ -14,7 +14,7 @@ from hallapp.htmx import is_partial, render_page
 from hallapp.i18n import PUBLIC_LANGUAGES, is_english
 from hallapp.models import utcnow
 from hallapp.models.queue import DeviceToken
-from hallapp.services import live, notifications, queue
+from hallapp.services import hall_now, live, notifications, queue
 from hallapp.services import public as screens
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
@@ -133,12 +133,13 @@ def _open_kiosk(hall, device, seniors: bool) -> None:
 
 def _kiosk_page(hall, device, *, form=None, message=None, status=200):
     seniors = bool(session.get("kiosk", {}).get("seniors"))
+    state = hall_now.hall_now(hall, now=utcnow())
     return render_template(
         "public/kiosk.html",
         hall=hall,
         form=form or KioskTicketForm(formdata=None),
-        services=screens.kiosk_services(hall, now=utcnow()),
-        is_open=screens.hall_is_open(hall, utcnow()),
+        services=screens.kiosk_tiles(state),
+        is_open=state.is_open,
         is_english=is_english(),
         message=message,
         idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"],

@@ -15,7 +15,7 @@ from hallapp.blueprints.queue import bp
 from hallapp.extensions import db
 from hallapp.htmx import is_partial
 from hallapp.models import Counter, Service, Ticket, utcnow
-from hallapp.services import live, queue
+from hallapp.services import hall_now, live, queue
 from hallapp.services.errors import HallError
 
 counter_role = role_required("counter")
@@ -44,10 +44,32 @@ def _counter(number: int) -> Counter:
     return counter
 
 
+def _with_estimates(waiting: list[Ticket], state: hall_now.HallNow) -> list:
+    """Each waiting ticket with its estimate: ahead of it are the earlier tickets of its own
+    service in the call order (the same rule as the citizen's tracking page)."""
+    services = {item.service.id: item for item in state.services}
+    ahead: dict[int, int] = {}
+    rows = []
+    for item in waiting:
+        load = services.get(item.service_id)
+        place = ahead.get(item.service_id, 0)
+        ahead[item.service_id] = place + 1
+        rows.append(
+            (
+                item,
+                hall_now.estimate(place, load.mean_service, load.open_counters) if load else None,
+            )
+        )
+    return rows
+
+
 def _context(counter: Counter, *, message: str | None = None, error: str | None = None) -> dict:
     now = utcnow()
+    state = hall_now.hall_now(counter.hall, now=now)
     ticket = queue.current_ticket(counter)
-    waiting = queue.waiting_tickets(counter.hall_id, queue.counter_service_ids(counter), now=now)
+    service_ids = queue.counter_service_ids(counter)
+    waiting = queue.waiting_tickets(counter.hall_id, service_ids, now=now)
+    here = next(item for item in state.counters if item.counter.id == counter.id)
     services = db.session.scalars(
         select(Service)
         .where(Service.hall_id == counter.hall_id, Service.active.is_(True))
@@ -57,9 +79,11 @@ def _context(counter: Counter, *, message: str | None = None, error: str | None 
         "counter": counter,
         "ticket": ticket,
         "needs": [NEED_LABELS[need]() for need in ticket.visit.needs] if ticket else [],
-        "waiting": [(item, queue.estimate_ticket_wait(item, now=now)) for item in waiting[:30]],
-        "waiting_total": len(waiting),
-        "served_today": queue.counter_served_today(counter, now=now),
+        "waiting": _with_estimates(waiting, state)[:30],
+        "waiting_total": sum(
+            item.waiting for item in state.services if item.service.id in service_ids
+        ),
+        "served_today": here.served_today,
         "parked": queue.parked_tickets(counter.hall_id, queue.counter_service_ids(counter)),
         "missed": queue.recoverable_no_shows(
             counter.hall_id, queue.counter_service_ids(counter), now=now
