@@ -93,7 +93,7 @@ class Journey:
 
     @property
     def within_target(self) -> bool:
-        return self.total < self.target
+        return self.total <= self.target
 
 
 def visit_journey(hall: Hall, visit_id: int, *, now: datetime) -> Journey:

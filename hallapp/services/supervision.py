@@ -108,7 +108,7 @@ def today_figures(hall: Hall, *, now: datetime) -> TodayFigures:
         visits_done=len(times),
         median=nearest_rank(times, 50),
         p90=nearest_rank(times, 90),
-        within_target=sum(1 for took in times if took < target),
+        within_target=sum(1 for took in times if took <= target),
         no_shows=no_shows or 0,
     )
 
