@@ -186,3 +186,33 @@ def test_the_tracking_page_says_nobody_is_ahead_and_no_estimate_yet(client, hall
     assert "nobody is ahead of you" in first_page
     second_page = client.get(f"/t/{second.public_id}", headers={"Accept-Language": "en"}).text
     assert "no estimate yet" in second_page
+
+
+def test_the_desk_says_no_estimate_yet_when_counters_are_open_but_nothing_was_served(
+    login_as, hall, clock
+):
+    from tests.public_builders import open_counter
+
+    open_all_day(hall)
+    clock.move_to(NOW, tick=False)
+    queue.issue_ticket(hall, "A", source="desk", now=NOW)
+    guide = login_as("guide")
+    closed = guide.get("/desk/overview", headers={"HX-Request": "true"}).text
+    assert "无窗口开放" in closed and "暂无预计时间" not in closed
+    open_counter(hall, 1)
+    opened = guide.get("/desk/overview", headers={"HX-Request": "true"}).text
+    assert "暂无预计时间" in opened and "无窗口开放" not in opened.split("<tbody>")[1]
+    assert "无人等候" in opened  # service B: nobody waiting, so no wait at all
+
+
+def test_the_console_says_next_in_line_not_unknown(login_as, hall, clock):
+    open_all_day(hall)
+    clock.move_to(NOW, tick=False)
+    queue.issue_ticket(hall, "A", source="desk", now=NOW)
+    queue.issue_ticket(hall, "A", source="desk", now=NOW)
+    officer = login_as("counter")
+    counter = next(c for c in hall.counters if c.number == 1)
+    queue.sign_in_to_counter(counter, officer.staff, now=NOW)
+    page = officer.get("/queue/counters/1").text
+    waiting = page.split('id="queue-waiting-list"')[1]
+    assert "下一位" in waiting and "暂无预计时间" in waiting and "未知" not in waiting
