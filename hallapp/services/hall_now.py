@@ -6,14 +6,16 @@ waiting counts and tickets left are counted on the hall's service day (its local
 never on a UTC date and never over every day at once.
 
 `hall_now()` costs a fixed number of queries, however many services, counters and
-visitors the hall has (tests/services/test_hall_now.py holds the budget).
+visitors the hall has, and reads each part only when a screen uses it
+(tests/services/test_hall_now.py holds the budgets).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -123,14 +125,27 @@ class ServiceNow:
     oldest_wait: timedelta | None
     issued_today: int
     tickets_left: int | None
-    open_counters: int
-    mean_service: timedelta | None
-    # For a newcomer: everyone waiting now is ahead.
-    estimate: Estimate
+    # The estimate's inputs are read only when a screen shows an estimate.
+    state: HallNow = field(repr=False, compare=False)
 
     @property
     def full(self) -> bool:
         return self.tickets_left == 0
+
+    @property
+    def open_counters(self) -> int:
+        return self.state.open_counters.get(self.service.id, 0)
+
+    @property
+    def mean_service(self) -> timedelta | None:
+        return self.state.mean_service.get(self.service.id)
+
+    @property
+    def estimate(self) -> Estimate:
+        """For a newcomer: everyone waiting now is ahead."""
+        if self.waiting == 0:
+            return estimate(0, None, 0)
+        return estimate(self.waiting, self.mean_service, self.open_counters)
 
 
 @dataclass(frozen=True)
@@ -162,20 +177,56 @@ class VisitorNow:
         return int(self.in_hall.total_seconds() // 60)
 
 
-@dataclass(frozen=True)
 class HallNow:
-    hall: Hall
-    now: datetime
-    day: date
-    opening: str
-    enterprise_room_open: bool
-    services: list[ServiceNow]
-    counters: list[CounterNow]
-    visitors: list[VisitorNow]
+    """The hall at one instant. Each part is read on first use, once: a display board that
+    shows waiting counts pays for those alone (4 queries), the supervisor's board for all."""
+
+    def __init__(self, hall: Hall, now: datetime):
+        self.hall = hall
+        self.now = now
+        self.day = service_day(hall, now)
+
+    @cached_property
+    def opening(self) -> str:
+        return opening_state(self.hall, self.now)
 
     @property
     def is_open(self) -> bool:
         return self.opening == "open"
+
+    @cached_property
+    def services(self) -> list[ServiceNow]:
+        """Every service of the hall (active or not), by code, with today's queue."""
+        hall, day, now = self.hall, self.day, self.now
+        services = db.session.scalars(
+            select(Service).where(Service.hall_id == hall.id).order_by(Service.code)
+        )
+        rows = db.session.execute(
+            select(
+                Ticket.service_id,
+                func.count(Ticket.id),
+                func.min(Ticket.arrival_at, type_=UTCDateTime),
+            )
+            .where(Ticket.hall_id == hall.id, Ticket.service_day == day, Ticket.status == "waiting")
+            .group_by(Ticket.service_id)
+        ).all()
+        waiting = {service_id: (count, oldest) for service_id, count, oldest in rows}
+        issued = issued_today(hall, day)
+        result = []
+        for service in services:
+            count, oldest = waiting.get(service.id, (0, None))
+            result.append(
+                ServiceNow(
+                    service=service,
+                    waiting=count,
+                    oldest_arrival=oldest,
+                    oldest_wait=(now - oldest) if oldest is not None else None,
+                    issued_today=issued.get(service.id, 0),
+                    tickets_left=tickets_left(service, issued.get(service.id, 0)),
+                    state=self,
+                )
+            )
+        return result
 
     def service(self, code: str) -> ServiceNow | None:
         return next((item for item in self.services if item.service.code == code), None)
@@ -192,8 +243,105 @@ class HallNow:
     def waiting_total(self) -> int:
         return sum(item.waiting for item in self.services)
 
+    @cached_property
+    def _counter_rows(self) -> list[Counter]:
+        return list(
+            db.session.scalars(
+                select(Counter)
+                .where(Counter.hall_id == self.hall.id)
+                .options(selectinload(Counter.service_links), selectinload(Counter.officer))
+                .order_by(Counter.number)
+            )
+        )
+
+    @cached_property
+    def open_counters(self) -> dict[int, int]:
+        """Open counters per service id (a counter serving two services counts for each)."""
+        counts: dict[int, int] = {}
+        for counter in self._counter_rows:
+            if counter.state == "open":
+                for link in counter.service_links:
+                    counts[link.service_id] = counts.get(link.service_id, 0) + 1
+        return counts
+
+    @cached_property
+    def mean_service(self) -> dict[int, timedelta]:
+        return mean_service_times(self.hall, now=self.now)
+
+    @cached_property
+    def counters(self) -> list[CounterNow]:
+        hall = self.hall
+        at_counters = {
+            ticket.counter_id: ticket
+            for ticket in db.session.scalars(
+                select(Ticket)
+                .where(Ticket.hall_id == hall.id, Ticket.status.in_(("called", "serving")))
+                .order_by(Ticket.id)
+            )
+        }
+        served = dict(
+            db.session.execute(
+                select(Ticket.counter_id, func.count(Ticket.id))
+                .where(
+                    Ticket.hall_id == hall.id,
+                    Ticket.service_day == self.day,
+                    Ticket.status == "done",
+                )
+                .group_by(Ticket.counter_id)
+            ).all()
+        )
+        return [
+            CounterNow(
+                counter=counter,
+                state=counter.state,
+                officer=counter.officer,
+                ticket=at_counters.get(counter.id),
+                served_today=served.get(counter.id, 0),
+            )
+            for counter in self._counter_rows
+        ]
+
     def counters_in(self, state: str) -> int:
         return sum(1 for item in self.counters if item.state == state)
+
+    @property
+    def enterprise_room_open(self) -> bool:
+        """The hall is open and so is one of the enterprise room's counters."""
+        return self.is_open and any(
+            counter.room == "enterprise" and counter.state == "open"
+            for counter in self._counter_rows
+        )
+
+    @cached_property
+    def visitors(self) -> list[VisitorNow]:
+        """Every visit with a ticket still open today, longest in the hall first."""
+        rows = db.session.execute(
+            select(Visit.id, Visit.arrived_at, Service.code, Ticket.number)
+            .join(Ticket, Ticket.visit_id == Visit.id)
+            .join(Service, Service.id == Ticket.service_id)
+            .where(
+                Ticket.hall_id == self.hall.id,
+                Ticket.service_day == self.day,
+                Ticket.status.in_(OPEN_STATUSES),
+            )
+            .order_by(Visit.arrived_at, Visit.id, Ticket.id)
+        ).all()
+        visits: dict[int, tuple[datetime, list[str]]] = {}
+        for visit_id, arrived_at, code, number in rows:
+            visits.setdefault(visit_id, (arrived_at, []))[1].append(f"{code}{number:03d}")
+        result = []
+        for visit_id, (arrived_at, labels) in visits.items():
+            in_hall = max(self.now - arrived_at, timedelta())
+            result.append(
+                VisitorNow(
+                    visit_id=visit_id,
+                    entered_at=arrived_at,
+                    in_hall=in_hall,
+                    flag=flag_for(in_hall, self.hall.target_minutes),
+                    labels=tuple(labels),
+                )
+            )
+        return result
 
     @property
     def longest_in_hall(self) -> timedelta | None:
@@ -240,125 +388,6 @@ def mean_service_times(hall: Hall, *, now: datetime) -> dict[int, timedelta]:
     return {key: sum(values, timedelta()) / len(values) for key, values in totals.items()}
 
 
-def open_counters_per_service(hall: Hall, counters: list[Counter]) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for counter in counters:
-        if counter.state == "open":
-            for link in counter.service_links:
-                counts[link.service_id] = counts.get(link.service_id, 0) + 1
-    return counts
-
-
 def hall_now(hall: Hall, *, now: datetime) -> HallNow:
-    """Everything the hall's screens show about this instant, in a fixed number of queries."""
-    day = service_day(hall, now)
-    target = hall.target_minutes
-    opening = opening_state(hall, now)
-
-    services = list(
-        db.session.scalars(select(Service).where(Service.hall_id == hall.id).order_by(Service.code))
-    )
-    waiting_rows = db.session.execute(
-        select(
-            Ticket.service_id,
-            func.count(Ticket.id),
-            func.min(Ticket.arrival_at, type_=UTCDateTime),
-        )
-        .where(Ticket.hall_id == hall.id, Ticket.service_day == day, Ticket.status == "waiting")
-        .group_by(Ticket.service_id)
-    ).all()
-    waiting = {service_id: (count, oldest) for service_id, count, oldest in waiting_rows}
-    issued = issued_today(hall, day)
-    counters = list(
-        db.session.scalars(
-            select(Counter)
-            .where(Counter.hall_id == hall.id)
-            .options(selectinload(Counter.service_links), selectinload(Counter.officer))
-            .order_by(Counter.number)
-        )
-    )
-    open_counts = open_counters_per_service(hall, counters)
-    means = mean_service_times(hall, now=now)
-
-    service_rows = []
-    for service in services:
-        count, oldest = waiting.get(service.id, (0, None))
-        service_rows.append(
-            ServiceNow(
-                service=service,
-                waiting=count,
-                oldest_arrival=oldest,
-                oldest_wait=(now - oldest) if oldest is not None else None,
-                issued_today=issued.get(service.id, 0),
-                tickets_left=tickets_left(service, issued.get(service.id, 0)),
-                open_counters=open_counts.get(service.id, 0),
-                mean_service=means.get(service.id),
-                estimate=estimate(count, means.get(service.id), open_counts.get(service.id, 0)),
-            )
-        )
-
-    at_counters = {
-        ticket.counter_id: ticket
-        for ticket in db.session.scalars(
-            select(Ticket)
-            .where(Ticket.hall_id == hall.id, Ticket.status.in_(("called", "serving")))
-            .order_by(Ticket.id)
-        )
-    }
-    served = dict(
-        db.session.execute(
-            select(Ticket.counter_id, func.count(Ticket.id))
-            .where(Ticket.hall_id == hall.id, Ticket.service_day == day, Ticket.status == "done")
-            .group_by(Ticket.counter_id)
-        ).all()
-    )
-    counter_rows = [
-        CounterNow(
-            counter=counter,
-            state=counter.state,
-            officer=counter.officer,
-            ticket=at_counters.get(counter.id),
-            served_today=served.get(counter.id, 0),
-        )
-        for counter in counters
-    ]
-
-    open_tickets = db.session.execute(
-        select(Visit.id, Visit.arrived_at, Ticket.service_id, Ticket.number)
-        .join(Ticket, Ticket.visit_id == Visit.id)
-        .where(
-            Ticket.hall_id == hall.id,
-            Ticket.service_day == day,
-            Ticket.status.in_(OPEN_STATUSES),
-        )
-        .order_by(Visit.arrived_at, Visit.id, Ticket.id)
-    ).all()
-    codes = {service.id: service.code for service in services}
-    visitors: dict[int, tuple[datetime, list[str]]] = {}
-    for visit_id, arrived_at, service_id, number in open_tickets:
-        visitors.setdefault(visit_id, (arrived_at, []))[1].append(
-            f"{codes.get(service_id, '?')}{number:03d}"
-        )
-    visitor_rows = [
-        VisitorNow(
-            visit_id=visit_id,
-            entered_at=arrived_at,
-            in_hall=max(now - arrived_at, timedelta()),
-            flag=flag_for(max(now - arrived_at, timedelta()), target),
-            labels=tuple(labels),
-        )
-        for visit_id, (arrived_at, labels) in visitors.items()
-    ]
-
-    enterprise_counters = [item for item in counter_rows if item.counter.room == "enterprise"]
-    return HallNow(
-        hall=hall,
-        now=now,
-        day=day,
-        opening=opening,
-        enterprise_room_open=opening == "open"
-        and any(item.state == "open" for item in enterprise_counters),
-        services=service_rows,
-        counters=counter_rows,
-        visitors=visitor_rows,
-    )
+    """The hall at this instant; each part is read when first used (see HallNow)."""
+    return HallNow(hall, now)
