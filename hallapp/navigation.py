@@ -16,6 +16,12 @@ class NavItem:
 
 NAV_ITEMS: list[NavItem] = [
     NavItem(
+        "supervision.board",
+        _l("The hall now"),
+        frozenset({"supervisor"}),
+        _l("Who is in the hall how long, queues, counters, today's share within target"),
+    ),
+    NavItem(
         "hotline.desk",
         _l("Hotline desk"),
         frozenset({"hotline", "supervisor"}),

@@ -11,6 +11,7 @@ from hallapp.blueprints.main import bp as main_bp
 from hallapp.blueprints.public import bp as public_bp
 from hallapp.blueprints.queue import bp as queue_bp
 from hallapp.blueprints.reports import bp as reports_bp
+from hallapp.blueprints.supervision import bp as supervision_bp
 
 BLUEPRINTS = [
     main_bp,
@@ -24,4 +25,5 @@ BLUEPRINTS = [
     feedback_bp,
     reports_bp,
     hotline_bp,
+    supervision_bp,
 ]

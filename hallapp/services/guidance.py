@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -21,7 +21,6 @@ from hallapp.models import (
     CaseTopic,
     ChecklistItem,
     ChecklistVersion,
-    Counter,
     DeskCase,
     Hall,
     PolicyNotice,
@@ -32,7 +31,7 @@ from hallapp.models import (
     Visit,
     VisitorIdentity,
 )
-from hallapp.services import audit, identity, live, notifications, queue
+from hallapp.services import audit, hall_now, identity, live, notifications, queue
 from hallapp.services.errors import HallError, InvalidValue, NotFound
 
 DEFAULT_RETENTION_DAYS = 30
@@ -686,62 +685,27 @@ def check_in(hall: Hall, appointment: Appointment, *, actor: Staff | None, now: 
 
 
 @dataclass(frozen=True)
-class ServiceLoad:
-    service: Service
-    waiting: int
-    estimated_wait: timedelta | None
-
-
-@dataclass(frozen=True)
 class Overview:
     version: int
-    services: list[ServiceLoad]
-    counters_open: int
-    visitors_now: int
-    longest_here: timedelta | None
+    state: hall_now.HallNow
+
+    @property
+    def services(self) -> list[hall_now.ServiceNow]:
+        return self.state.services_in()
+
+    @property
+    def counters_open(self) -> int:
+        return self.state.counters_in("open")
+
+    @property
+    def visitors_now(self) -> int:
+        return len(self.state.visitors)
+
+    @property
+    def longest_here(self) -> timedelta | None:
+        return self.state.longest_in_hall
 
 
 def overview(hall: Hall, *, now: datetime) -> Overview:
-    """What the guide needs in one look: queues, open counters, who is in the hall."""
-    version = live.current_version(hall.id)
-    day = queue.service_day_of(hall, now)
-    waiting = dict(
-        db.session.execute(
-            select(Ticket.service_id, func.count(Ticket.id))
-            .where(Ticket.hall_id == hall.id, Ticket.status == "waiting")
-            .group_by(Ticket.service_id)
-        ).all()
-    )
-    loads = [
-        ServiceLoad(
-            service,
-            waiting.get(service.id, 0),
-            queue.estimate_wait(service, now=now, ahead=waiting.get(service.id, 0)),
-        )
-        for service in hall.services
-        if service.active
-    ]
-    counters_open = db.session.scalar(
-        select(func.count(Counter.id)).where(Counter.hall_id == hall.id, Counter.state == "open")
-    )
-    in_hall = (
-        select(Ticket.visit_id)
-        .where(
-            Ticket.hall_id == hall.id,
-            Ticket.service_day == day,
-            Ticket.status.in_(OPEN_STATUSES),
-        )
-        .distinct()
-    )
-    visitors_now, first_arrival = db.session.execute(
-        select(func.count(Visit.id), func.min(Visit.arrived_at)).where(Visit.id.in_(in_hall))
-    ).one()
-    if first_arrival is not None and first_arrival.tzinfo is None:
-        first_arrival = first_arrival.replace(tzinfo=UTC)
-    return Overview(
-        version=version,
-        services=loads,
-        counters_open=counters_open or 0,
-        visitors_now=visitors_now or 0,
-        longest_here=(now - first_arrival) if first_arrival else None,
-    )
+    """What the guide needs in one look: queues, open counters, who is in the hall how long."""
+    return Overview(version=live.current_version(hall.id), state=hall_now.hall_now(hall, now=now))

@@ -17,11 +17,12 @@ from sqlalchemy import func, select
 from hallapp.extensions import db
 from hallapp.models import Counter, Hall, Service
 from hallapp.models.queue import Ticket, TicketEvent
-from hallapp.services import calendar
+from hallapp.services import hall_now
 from hallapp.services.errors import NotFound
+from hallapp.services.hall_now import hall_is_open
 from hallapp.services.halls import get_hall
 
-__all__ = ["get_hall"]
+__all__ = ["get_hall", "hall_is_open"]
 
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 CALL_STEPS = ("called", "recalled")
@@ -34,14 +35,6 @@ CALL_FRESH = timedelta(minutes=10)
 
 def hall_local(hall: Hall, now: datetime) -> datetime:
     return now.astimezone(ZoneInfo(hall.timezone))
-
-
-def hall_is_open(hall: Hall, now: datetime) -> bool:
-    """Open on an open day, between opening and closing time, hall-local."""
-    local = hall_local(hall, now)
-    if not hall.active or not calendar.is_open_day(hall, local.date()):
-        return False
-    return hall.opens_at <= local.time().replace(tzinfo=None) < hall.closes_at
 
 
 def announcement_texts(label: str, counter: int, languages: tuple[str, ...]) -> list[dict]:
@@ -162,20 +155,8 @@ def board(
         recent.append(call)
     recent = recent[:RECENT_CALLS]
 
-    waiting_counts = dict(
-        db.session.execute(
-            _today_tickets(hall, now, room)
-            .where(Ticket.status == "waiting")
-            .with_only_columns(Ticket.service_id, func.count(Ticket.id))
-            .group_by(Ticket.service_id)
-        ).all()
-    )
-    services = [
-        service
-        for service in hall.services
-        if service.active and (not room or service.room == room)
-    ]
-    waiting = [(service, waiting_counts.get(service.id, 0)) for service in services]
+    state = hall_now.hall_now(hall, now=now)
+    waiting = [(item.service, item.waiting) for item in state.services_in(room)]
 
     missed_tickets = db.session.scalars(
         _today_tickets(hall, now, room)
@@ -194,7 +175,7 @@ def board(
     return Board(
         hall=hall,
         room=room,
-        is_open=hall_is_open(hall, now),
+        is_open=state.is_open,
         now_calling=now_calling,
         recent=recent,
         waiting=waiting,
@@ -223,6 +204,10 @@ class TicketState:
     wait_minutes: int | None
     counter: int | None
     successor: Ticket | None = None
+    # "estimate", "nobody_ahead", "no_history" or "no_counter" (see hall_now.Estimate).
+    estimate_reason: str | None = None
+    # Once the whole visit is over: how long it took, entering to the last step, in minutes.
+    visit_minutes: int | None = None
 
 
 TONES = {"waiting": "warn", "called": "ok", "serving": "ok", "no_show": "danger"}
@@ -236,10 +221,14 @@ def _minutes(wait: timedelta | None) -> int | None:
 
 def ticket_state(ticket: Ticket, *, now: datetime) -> TicketState:
     """What a citizen may know about their own ticket: status, place, wait, counter."""
-    from hallapp.services import queue
+    from hallapp.services import journey, queue
 
     ahead = queue.position(ticket, now=now) if ticket.status == "waiting" else None
-    wait = queue.estimate_ticket_wait(ticket, now=now, ahead=ahead) if ahead is not None else None
+    estimate = queue.ticket_estimate(ticket, now=now, ahead=ahead) if ahead is not None else None
+    visit_minutes = None
+    if ticket.status == "done":
+        took = journey.visit_duration(ticket.visit)
+        visit_minutes = _minutes(took) if took is not None else None
     successor = None
     if ticket.status == "transferred":
         successor = db.session.scalar(
@@ -250,9 +239,11 @@ def ticket_state(ticket: Ticket, *, now: datetime) -> TicketState:
         status_text=str(queue.STATUS_LABELS.get(ticket.status, ticket.status)),
         tone=TONES.get(ticket.status, "off"),
         ahead=ahead,
-        wait_minutes=_minutes(wait),
+        wait_minutes=estimate.minutes if estimate else None,
         counter=ticket.counter.number if ticket.counter is not None else None,
         successor=successor,
+        estimate_reason=estimate.reason if estimate else None,
+        visit_minutes=visit_minutes,
     )
 
 
@@ -266,43 +257,23 @@ class KioskService:
 
 def kiosk_services(hall: Hall, *, now: datetime) -> list[KioskService]:
     """The tiles of the kiosk: every active service, and whether it can issue now."""
+    return kiosk_tiles(hall_now.hall_now(hall, now=now))
+
+
+def kiosk_tiles(state: hall_now.HallNow) -> list[KioskService]:
     from flask_babel import gettext as _
 
-    day = hall_local(hall, now).date()
-    issued = dict(
-        db.session.execute(
-            select(Ticket.service_id, func.count(Ticket.id))
-            .where(
-                Ticket.hall_id == hall.id,
-                Ticket.service_day == day,
-                Ticket.transferred_from_id.is_(None),
-            )
-            .group_by(Ticket.service_id)
-        ).all()
-    )
-    waiting = dict(
-        db.session.execute(
-            select(Ticket.service_id, func.count(Ticket.id))
-            .where(Ticket.hall_id == hall.id, Ticket.service_day == day, Ticket.status == "waiting")
-            .group_by(Ticket.service_id)
-        ).all()
-    )
-    items = []
-    for service in hall.services:
-        if not service.active:
-            continue
-        full = service.daily_limit is not None and issued.get(service.id, 0) >= service.daily_limit
-        items.append(
-            KioskService(
-                service=service,
-                available=not full,
-                reason=_("All of today's tickets for this service have been given out.")
-                if full
-                else "",
-                waiting=waiting.get(service.id, 0),
-            )
+    return [
+        KioskService(
+            service=item.service,
+            available=not item.full,
+            reason=_("All of today's tickets for this service have been given out.")
+            if item.full
+            else "",
+            waiting=item.waiting,
         )
-    return items
+        for item in state.services_in()
+    ]
 
 
 def kiosk_device(hall: Hall, token: str, *, now: datetime):

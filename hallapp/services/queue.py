@@ -40,8 +40,7 @@ from hallapp.models import (
     UTCDateTime,
     Visit,
 )
-from hallapp.services import audit, live
-from hallapp.services.calendar import is_open_day
+from hallapp.services import audit, hall_now, live
 from hallapp.services.errors import HallError, InvalidValue, NotFound
 
 
@@ -298,21 +297,15 @@ def issue_ticket(
             return earlier
     if not service.active:
         _refuse(ServiceInactive())
-    local = now.astimezone(hall_zone(hall))
-    if not is_open_day(hall, local.date()):
+    opening = hall_now.opening_state(hall, now)
+    if opening in ("inactive", "closed_today"):
         _refuse(HallClosedToday())
-    if not hall.opens_at <= local.time().replace(tzinfo=None) < hall.closes_at:
+    if opening == "outside_hours":
         _refuse(OutsideOpeningHours())
     if service.daily_limit is not None:
-        issued = db.session.scalar(
-            select(func.count(Ticket.id)).where(
-                Ticket.hall_id == hall.id,
-                Ticket.service_id == service.id,
-                Ticket.service_day == local.date(),
-                Ticket.transferred_from_id.is_(None),
-            )
-        )
-        if issued >= service.daily_limit:
+        day = hall_now.service_day(hall, now)
+        issued = hall_now.issued_today(hall, day, service.id).get(service.id, 0)
+        if hall_now.tickets_left(service, issued) == 0:
             _refuse(DailyLimitReached())
     if visit is None:
         visit = Visit(hall_id=hall.id, arrived_at=now)
@@ -387,36 +380,40 @@ def _in_call_order(hall_id: int, service_ids: list[int], now: datetime):
 
 def waiting_list(
     hall_id: int, service_ids: list[int], *, now: datetime, limit: int = 30
-) -> tuple[list[tuple[Ticket, timedelta | None]], int]:
+) -> tuple[list[tuple[Ticket, hall_now.Estimate]], int]:
     """The first `limit` waiting tickets in call order, each with its wait estimate, and how
-    many wait in all: two queries and one estimate per service, whatever the queue length.
+    many wait today in all: a few queries per service, whatever the queue length.
 
     Within the call order each service's tickets come in that service's own order, so a
-    ticket's place in its queue is the number of its service's tickets before it here.
+    ticket's place in its queue is the number of its service's tickets before it here
+    (the same rule as the citizen's tracking page).
     """
     if not service_ids:
         return [], 0
+    hall = db.session.get(Hall, hall_id)
     first = list(db.session.scalars(_in_call_order(hall_id, service_ids, now).limit(limit)))
     total = db.session.scalar(
         select(func.count(Ticket.id)).where(
             Ticket.hall_id == hall_id,
             Ticket.status == "waiting",
             Ticket.service_id.in_(service_ids),
+            Ticket.service_day == hall_now.service_day(hall, now),
         )
     )
+    means = hall_now.mean_service_times(hall, now=now) if first else {}
+    open_counters: dict[int, int] = {}
     seen: dict[int, int] = {}
-    per_ticket: dict[int, timedelta | None] = {}
-    unit: dict[int, timedelta | None] = {}
+    rows = []
     for ticket in first:
         ahead = seen.get(ticket.service_id, 0)
         seen[ticket.service_id] = ahead + 1
-        if ticket.service_id not in unit:
-            one = estimate_wait(ticket.service, now=now, ahead=1)
-            unit[ticket.service_id] = one
-        per_ticket[ticket.id] = (
-            None if unit[ticket.service_id] is None else unit[ticket.service_id] * ahead
+        if ticket.service_id not in open_counters:
+            open_counters[ticket.service_id] = open_counters_for(ticket.service)
+        estimate = hall_now.estimate(
+            ahead, means.get(ticket.service_id), open_counters[ticket.service_id]
         )
-    return [(ticket, per_ticket[ticket.id]) for ticket in first], total
+        rows.append((ticket, estimate))
+    return rows, total
 
 
 def counter_service_ids(counter: Counter) -> list[int]:
@@ -524,7 +521,7 @@ def finish(
     ticket.closed_at = now
     _event(ticket, "finished", now=now, actor=actor, device=device)
     _commit(ticket.hall_id)
-    forget_service_statistics(ticket.service_id)
+    forget_service_statistics(ticket.hall_id)
     return ticket
 
 
@@ -821,60 +818,9 @@ def position(ticket: Ticket, *, now: datetime | None = None) -> int | None:
     )
 
 
-def recent_service_times(service: Service, *, now: datetime) -> list[timedelta]:
-    """How long the last QUEUE_ESTIMATE_SAMPLE services took (start to finish), from events."""
-    finished = db.session.execute(
-        select(TicketEvent.ticket_id, TicketEvent.at)
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .where(
-            Ticket.service_id == service.id,
-            TicketEvent.step == "finished",
-            TicketEvent.at <= now,
-            TicketEvent.at >= now - timedelta(days=7),
-        )
-        .order_by(TicketEvent.at.desc())
-        .limit(_setting("QUEUE_ESTIMATE_SAMPLE"))
-    ).all()
-    if not finished:
-        return []
-    started = dict(
-        db.session.execute(
-            select(TicketEvent.ticket_id, func.max(TicketEvent.at, type_=UTCDateTime))
-            .where(
-                TicketEvent.step == "started",
-                TicketEvent.ticket_id.in_([ticket_id for ticket_id, _at in finished]),
-            )
-            .group_by(TicketEvent.ticket_id)
-        ).all()
-    )
-    return [at - started[ticket_id] for ticket_id, at in finished if ticket_id in started]
-
-
-def _statistics_cache() -> dict:
-    return current_app.extensions.setdefault("hall_service_statistics", {})
-
-
-def forget_service_statistics(service_id: int) -> None:
-    """A service just finished here: this worker measures its mean again on the next ask."""
-    _statistics_cache().pop(service_id, None)
-
-
-def mean_service_time(service: Service, *, now: datetime) -> timedelta | None:
-    """The mean of recent_service_times, kept per worker for QUEUE_ESTIMATE_CACHE_SECONDS.
-
-    Estimates are asked on every issue and every poll; the mean changes only when a
-    service finishes, so it is measured at most once in that time (finishing in this
-    worker forgets it at once; other workers follow within the cache time).
-    """
-    cache = _statistics_cache()
-    ttl = timedelta(seconds=_setting("QUEUE_ESTIMATE_CACHE_SECONDS"))
-    hit = cache.get(service.id)
-    if hit is not None and timedelta(0) <= now - hit[0] < ttl:
-        return hit[1]
-    samples = recent_service_times(service, now=now)
-    mean = sum(samples, timedelta()) / len(samples) if samples else None
-    cache[service.id] = (now, mean)
-    return mean
+def forget_service_statistics(hall_id: int) -> None:
+    """A service just finished here: this worker measures the hall's means again."""
+    hall_now.forget_mean_service_times(hall_id)
 
 
 def open_counters_for(service: Service) -> int:
@@ -885,42 +831,50 @@ def open_counters_for(service: Service) -> int:
     )
 
 
-def estimate_wait(service: Service, *, now: datetime, ahead: int | None = None) -> timedelta | None:
-    """Expected wait before being called: ahead x mean recent service time / open counters.
+def wait_estimate(
+    service: Service, *, now: datetime, ahead: int | None = None
+) -> hall_now.Estimate:
+    """The wait for someone with `ahead` tickets to be called first (rule: hall_now.estimate).
 
-    `ahead` is the number of tickets to be called first (for a new ticket, everyone now
-    waiting for the service). The mean is over the last QUEUE_ESTIMATE_SAMPLE services of
-    this service in the past week, measured from the events (started -> finished); the
-    divisor counts the counters open now that serve the service. With no recent services
-    or no open counter there is nothing honest to say, so the answer is None ("unknown").
-    Counters shared with other services are counted whole, so the estimate errs short when
-    they are busy elsewhere.
+    `ahead` defaults to everyone waiting for the service on today's service day.
     """
-    mean = mean_service_time(service, now=now)
-    if mean is None:
-        return None
-    counters = open_counters_for(service)
-    if not counters:
-        return None
+    hall = db.session.get(Hall, service.hall_id)
     if ahead is None:
         ahead = db.session.scalar(
             select(func.count(Ticket.id)).where(
-                Ticket.service_id == service.id, Ticket.status == "waiting"
+                Ticket.service_id == service.id,
+                Ticket.status == "waiting",
+                Ticket.service_day == hall_now.service_day(hall, now),
             )
         )
-    return mean * ahead / counters
+    if not ahead:
+        return hall_now.estimate(0, None, 0)
+    mean = hall_now.mean_service_times(hall, now=now).get(service.id)
+    return hall_now.estimate(ahead, mean, open_counters_for(service))
 
 
-def estimate_ticket_wait(
+def estimate_wait(service: Service, *, now: datetime, ahead: int | None = None) -> timedelta | None:
+    """Expected wait before being called, or None when nothing honest can be said."""
+    return wait_estimate(service, now=now, ahead=ahead).wait
+
+
+def ticket_estimate(
     ticket: Ticket, *, now: datetime, ahead: int | None = None
-) -> timedelta | None:
+) -> hall_now.Estimate | None:
     """The estimate for a waiting ticket, from its position in its queue (pass `ahead`
     when the caller already knows it)."""
     if ahead is None:
         ahead = position(ticket, now=now)
     if ahead is None:
         return None
-    return estimate_wait(ticket.service, now=now, ahead=ahead)
+    return wait_estimate(ticket.service, now=now, ahead=ahead)
+
+
+def estimate_ticket_wait(
+    ticket: Ticket, *, now: datetime, ahead: int | None = None
+) -> timedelta | None:
+    found = ticket_estimate(ticket, now=now, ahead=ahead)
+    return found.wait if found else None
 
 
 def ticket_steps(ticket: Ticket) -> list[TicketEvent]:
@@ -977,7 +931,8 @@ def counter_served_today(counter: Counter, *, now: datetime) -> int:
 
 
 def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict:
-    """What a display board shows: the latest calls with their counters, and who waits where.
+    """What a display board shows: the latest calls with their counters, and who waits where
+    (today's waiting counts from hall_now, like every other screen).
 
     Plain values only, with nothing personal: ticket labels, counter numbers, counts.
     """
@@ -993,16 +948,7 @@ def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict:
         .order_by(Ticket.called_at.desc(), Ticket.id.desc())
         .limit(limit)
     ).all()
-    waiting = dict(
-        db.session.execute(
-            select(Ticket.service_id, func.count(Ticket.id))
-            .where(Ticket.hall_id == hall.id, Ticket.status == "waiting")
-            .group_by(Ticket.service_id)
-        ).all()
-    )
-    services = db.session.scalars(
-        select(Service).where(Service.hall_id == hall.id).order_by(Service.code)
-    )
+    now_state = hall_now.hall_now(hall, now=now)
     return {
         "hall": hall.code,
         "calls": [
@@ -1016,8 +962,9 @@ def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict:
             }
             for ticket, number in calls
         ],
+        "is_open": now_state.is_open,
         "waiting": [
-            {"service": service.code, "waiting": waiting.get(service.id, 0)} for service in services
+            {"service": item.service.code, "waiting": item.waiting} for item in now_state.services
         ],
     }
 

@@ -391,12 +391,23 @@ def openapi_document() -> dict:
                         "active": {"type": "boolean"},
                         "waiting": {"type": "integer"},
                         "estimated_wait_minutes": {"type": "integer", "nullable": True},
+                        "estimate": {
+                            "type": "string",
+                            "enum": ["estimate", "nobody_ahead", "no_history", "no_counter"],
+                            "description": "Why estimated_wait_minutes is what it is.",
+                        },
+                        "tickets_left": {
+                            "type": "integer",
+                            "nullable": True,
+                            "description": "Left under today's daily limit; null: no limit.",
+                        },
                     },
                 },
                 "Display": {
                     "type": "object",
                     "properties": {
                         "hall": {"type": "string"},
+                        "is_open": {"type": "boolean"},
                         "version": {"type": "integer"},
                         "calls": {
                             "type": "array",

@@ -12,7 +12,7 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as DBTimeoutError
 from werkzeug.exceptions import HTTPException
@@ -23,8 +23,8 @@ from hallapp.blueprints.api import bp
 from hallapp.blueprints.api.openapi import openapi_document
 from hallapp.extensions import db
 from hallapp.i18n import localized
-from hallapp.models import Counter, Service, Ticket, utcnow
-from hallapp.services import devices, live, queue
+from hallapp.models import Counter, Ticket, utcnow
+from hallapp.services import devices, hall_now, live, queue
 from hallapp.services.errors import HallError, InvalidValue, NotFound
 from hallapp.validation import bounded_int
 
@@ -183,33 +183,23 @@ def openapi():
 @public
 @device_required(*READERS)
 def list_services():
-    now = utcnow()
-    services = db.session.scalars(
-        select(Service).where(Service.hall_id == g.device.hall_id).order_by(Service.code)
-    )
-    waiting = dict(
-        db.session.execute(
-            select(Ticket.service_id, func.count(Ticket.id))
-            .where(Ticket.hall_id == g.device.hall_id, Ticket.status == "waiting")
-            .group_by(Ticket.service_id)
-        ).all()
-    )
+    state = hall_now.hall_now(g.device.hall, now=utcnow())
     return jsonify(
         {
             "services": [
                 {
-                    "code": service.code,
-                    "name": localized(service),
-                    "name_zh": service.name_zh,
-                    "name_en": service.name_en,
-                    "room": service.room,
-                    "active": service.active,
-                    "waiting": waiting.get(service.id, 0),
-                    "estimated_wait_minutes": _minutes(
-                        queue.estimate_wait(service, now=now, ahead=waiting.get(service.id, 0))
-                    ),
+                    "code": item.service.code,
+                    "name": localized(item.service),
+                    "name_zh": item.service.name_zh,
+                    "name_en": item.service.name_en,
+                    "room": item.service.room,
+                    "active": item.service.active,
+                    "waiting": item.waiting,
+                    "estimated_wait_minutes": item.estimate.minutes,
+                    "estimate": item.estimate.reason,
+                    "tickets_left": item.tickets_left,
                 }
-                for service in services
+                for item in state.services
             ]
         }
     )

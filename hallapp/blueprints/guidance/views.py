@@ -28,11 +28,11 @@ from hallapp.blueprints.guidance.forms import (
 )
 from hallapp.extensions import db
 from hallapp.forms import attach_error, choices
-from hallapp.htmx import is_partial, redirect_after_post, render_page
+from hallapp.htmx import is_partial, redirect_after_post, render_page, unchanged_since
 from hallapp.i18n import HALL_TIMEZONE, localized
 from hallapp.models import Appointment, Hall, Service, Staff, StaffRole, utcnow
 from hallapp.phone_links import checklist_url
-from hallapp.services import appointments, audit, guidance, halls, identity, live, reports
+from hallapp.services import appointments, audit, guidance, halls, identity, reports
 from hallapp.services.errors import HallError, NotFound
 from hallapp.validation import bounded_int
 
@@ -662,14 +662,13 @@ def notice(notice_id):
 @bp.get("/overview", endpoint="overview")
 @desk_staff
 def overview():
-    """Polled every few seconds; 204 while the hall's version is still the one shown."""
+    """Polled every few seconds; 204 while the hall's version and the minute shown still hold
+    (minutes in the hall, and so the flags, move on with the clock alone)."""
     hall = _hall()
-    since = request.args.get("since", type=int)
-    if since is not None and since == live.current_version(hall.id):
+    now = utcnow()
+    if unchanged_since(hall, now):
         return "", 204
-    return render_template(
-        "guidance/_overview.html", overview=guidance.overview(hall, now=utcnow())
-    )
+    return render_template("guidance/_overview.html", overview=guidance.overview(hall, now=now))
 
 
 # Triage

@@ -15,6 +15,9 @@ from hallapp.services import accounts
 @bp.get("/")
 @signed_in
 def home():
+    # The supervisor's home is the live board of their hall.
+    if "supervisor" in current_user.roles and current_user.hall_id is not None:
+        return redirect(url_for("supervision.board"))
     home = navigation.home_endpoint()
     if home:
         return redirect(url_for(home))

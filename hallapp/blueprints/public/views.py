@@ -16,7 +16,7 @@ from hallapp.i18n import PUBLIC_LANGUAGES, is_english
 from hallapp.models import utcnow
 from hallapp.models.queue import DeviceToken
 from hallapp.phone_links import phone_url
-from hallapp.services import devices, live, queue
+from hallapp.services import devices, hall_now, live, queue
 from hallapp.services import public as screens
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
@@ -135,14 +135,15 @@ def _open_kiosk(hall, device, seniors: bool) -> None:
 
 
 def _kiosk_page(hall, device, *, form=None, message=None, status=200, greeting=None):
+    state = hall_now.hall_now(hall, now=utcnow())
     return render_template(
         "public/kiosk.html",
         hall=hall,
         form=form or KioskTicketForm(formdata=None),
         swipe_form=KioskSwipeForm(formdata=None),
         greeting=greeting,
-        services=screens.kiosk_services(hall, now=utcnow()),
-        is_open=screens.hall_is_open(hall, utcnow()),
+        services=screens.kiosk_tiles(state),
+        is_open=state.is_open,
         is_english=is_english(),
         message=message,
         idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"],

@@ -15,7 +15,7 @@ from hallapp.blueprints.queue import bp
 from hallapp.extensions import db
 from hallapp.htmx import is_partial
 from hallapp.models import Counter, Service, Ticket, utcnow
-from hallapp.services import live, queue
+from hallapp.services import hall_now, live, queue
 from hallapp.services.errors import HallError
 from hallapp.validation import bounded_int
 
@@ -47,9 +47,11 @@ def _counter(number: int) -> Counter:
 
 def _context(counter: Counter, *, message: str | None = None, error: str | None = None) -> dict:
     now = utcnow()
+    state = hall_now.hall_now(counter.hall, now=now)
     ticket = queue.current_ticket(counter)
     service_ids = queue.counter_service_ids(counter)
-    waiting, waiting_total = queue.waiting_list(counter.hall_id, service_ids, now=now)
+    waiting, _total = queue.waiting_list(counter.hall_id, service_ids, now=now)
+    here = next(item for item in state.counters if item.counter.id == counter.id)
     services = db.session.scalars(
         select(Service)
         .where(Service.hall_id == counter.hall_id, Service.active.is_(True))
@@ -60,8 +62,12 @@ def _context(counter: Counter, *, message: str | None = None, error: str | None 
         "ticket": ticket,
         "needs": [NEED_LABELS[need]() for need in ticket.visit.needs] if ticket else [],
         "waiting": waiting,
-        "waiting_total": waiting_total,
-        "served_today": queue.counter_served_today(counter, now=now),
+        # How many wait, and how many this counter served: from the hall now, as every
+        # other screen counts them.
+        "waiting_total": sum(
+            item.waiting for item in state.services if item.service.id in service_ids
+        ),
+        "served_today": here.served_today,
         "parked": queue.parked_tickets(counter.hall_id, service_ids),
         "missed": queue.recoverable_no_shows(counter.hall_id, service_ids, now=now),
         "transfer_services": [s for s in services if not ticket or s.id != ticket.service_id],
