@@ -21,3 +21,9 @@ def checklist_url(service) -> str:
     return phone_url(
         "guidance.print_checklist", hall_code=service.hall.code, service_code=service.code
     )
+
+
+def kiosk_setup_url(hall_code: str, token: str) -> str:
+    """The link a new kiosk opens once (typed, or scanned from the admin's screen) to keep
+    its token. The token rides after `#`, which never reaches a server or its logs."""
+    return f"{phone_url('public.kiosk', hall_code=hall_code)}#token={token}"

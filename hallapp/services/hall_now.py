@@ -201,16 +201,7 @@ class HallNow:
         services = db.session.scalars(
             select(Service).where(Service.hall_id == hall.id).order_by(Service.code)
         )
-        rows = db.session.execute(
-            select(
-                Ticket.service_id,
-                func.count(Ticket.id),
-                func.min(Ticket.arrival_at, type_=UTCDateTime),
-            )
-            .where(Ticket.hall_id == hall.id, Ticket.service_day == day, Ticket.status == "waiting")
-            .group_by(Ticket.service_id)
-        ).all()
-        waiting = {service_id: (count, oldest) for service_id, count, oldest in rows}
+        waiting = self.waiting
         issued = issued_today(hall, day)
         result = []
         for service in services:
@@ -227,6 +218,28 @@ class HallNow:
                 )
             )
         return result
+
+    @cached_property
+    def waiting(self) -> dict[int, tuple[int, datetime]]:
+        """Per service id: tickets waiting today and the oldest arrival among them (one
+        query; the console reads this part alone)."""
+        rows = db.session.execute(
+            select(
+                Ticket.service_id,
+                func.count(Ticket.id),
+                func.min(Ticket.arrival_at, type_=UTCDateTime),
+            )
+            .where(
+                Ticket.hall_id == self.hall.id,
+                Ticket.service_day == self.day,
+                Ticket.status == "waiting",
+            )
+            .group_by(Ticket.service_id)
+        ).all()
+        return {service_id: (count, oldest) for service_id, count, oldest in rows}
+
+    def waiting_for(self, service_ids) -> int:
+        return sum(self.waiting.get(service_id, (0, None))[0] for service_id in service_ids)
 
     def service(self, code: str) -> ServiceNow | None:
         return next((item for item in self.services if item.service.code == code), None)
@@ -279,17 +292,7 @@ class HallNow:
                 .order_by(Ticket.id)
             )
         }
-        served = dict(
-            db.session.execute(
-                select(Ticket.counter_id, func.count(Ticket.id))
-                .where(
-                    Ticket.hall_id == hall.id,
-                    Ticket.service_day == self.day,
-                    Ticket.status == "done",
-                )
-                .group_by(Ticket.counter_id)
-            ).all()
-        )
+        served = self.served_today
         return [
             CounterNow(
                 counter=counter,
@@ -300,6 +303,21 @@ class HallNow:
             )
             for counter in self._counter_rows
         ]
+
+    @cached_property
+    def served_today(self) -> dict[int, int]:
+        """Tickets finished today per counter id (one query; the console reads it alone)."""
+        return dict(
+            db.session.execute(
+                select(Ticket.counter_id, func.count(Ticket.id))
+                .where(
+                    Ticket.hall_id == self.hall.id,
+                    Ticket.service_day == self.day,
+                    Ticket.status == "done",
+                )
+                .group_by(Ticket.counter_id)
+            ).all()
+        )
 
     def counters_in(self, state: str) -> int:
         return sum(1 for item in self.counters if item.state == state)

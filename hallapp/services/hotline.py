@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from hallapp.extensions import db
@@ -24,7 +22,8 @@ from hallapp.services.errors import InvalidValue, NotFound
 LINES = ("hotline_12345", "hotline_12367")
 # A follow-up on a policy the caller waits for: the desk looks at it within this many days.
 FOLLOW_UP_DAYS = 14
-TEXT_LIMIT = 500
+# Characters of the document list in a checklist text; the page link always follows.
+ITEMS_LIMIT = 400
 
 
 def _english(locale: str) -> bool:
@@ -47,20 +46,17 @@ def find_service(hall: Hall, service_id: int | None) -> Service:
     return _hall_service(hall, service_id)
 
 
-def checklist_text(service: Service, link: str, *, locale: str) -> str:
-    """The checklist as a text message: the required documents, then the page with the rest."""
+def checklist_params(service: Service, link: str, *, locale: str) -> dict:
+    """The checklist as a text's values: the required documents, and the page with the rest.
+
+    A long list is cut, never the link: the page has everything."""
     version = guidance.current_checklist(service)
     items = [item for item in (version.items if version else []) if item.required]
-    with force_locale(locale):
-        lines = [_("%(service)s: please bring", service=_name(service, locale))]
-        lines += [f"{n}. {_name(item, locale, 'text')}" for n, item in enumerate(items, 1)]
-        lines.append(_("Full list: %(link)s", link=link))
-    body = "\n".join(lines)
-    if len(body) > TEXT_LIMIT:
-        # A long list is cut, never the link: the page has everything.
-        tail = "\n…\n" + lines[-1]
-        body = body[: TEXT_LIMIT - len(tail)] + tail
-    return body
+    lines = [f"{n}. {_name(item, locale, 'text')}" for n, item in enumerate(items, 1)]
+    text = "\n".join(lines)
+    if len(text) > ITEMS_LIMIT:
+        text = text[: ITEMS_LIMIT - 1] + "…"
+    return {"service": _name(service, locale), "items": text, "link": link}
 
 
 def text_checklist(
@@ -77,9 +73,14 @@ def text_checklist(
     if guidance.current_checklist(service) is None:
         raise InvalidValue(_l("This service has no checklist yet."), field="service")
     phone = notifications.normalize_phone(phone)
-    body = checklist_text(service, link, locale=locale)
     message = notifications.text_to_phone(
-        hall.id, phone, f"checklist-{service.id}", body, locale=locale, now=now
+        hall.id,
+        phone,
+        f"checklist-{service.id}",
+        "hotline_checklist",
+        checklist_params(service, link, locale=locale),
+        locale=locale,
+        now=now,
     )
     audit.record(
         "hotline.checklist.text",
@@ -93,20 +94,16 @@ def text_checklist(
     return message
 
 
-def booking_text(appointment: Appointment, *, locale: str) -> str:
+def booking_params(appointment: Appointment, *, locale: str) -> dict:
     slot = appointment.slot
-    hall = slot.hall
     starts = to_local(slot.starts_at)
-    with force_locale(locale):
-        return _(
-            "Booking %(code)s: %(service)s, %(day)s %(time)s, %(hall)s. "
-            "Show this code at the guidance desk.",
-            code=appointment.code,
-            service=_name(slot.service, locale),
-            day=starts.strftime("%Y-%m-%d"),
-            time=starts.strftime("%H:%M"),
-            hall=_name(hall, locale),
-        )
+    return {
+        "code": appointment.code,
+        "service": _name(slot.service, locale),
+        "day": starts.strftime("%Y-%m-%d"),
+        "time": starts.strftime("%H:%M"),
+        "hall": _name(slot.hall, locale),
+    }
 
 
 def book_and_text(
@@ -131,7 +128,8 @@ def book_and_text(
             hall.id,
             phone,
             f"booking-{appointment.id}",
-            booking_text(appointment, locale=locale),
+            "hotline_booking",
+            booking_params(appointment, locale=locale),
             locale=locale,
             now=now,
         )
@@ -173,17 +171,12 @@ def record_suggestion(
     )
     db.session.flush()
     if suggestion.contact_phone and track_link is not None:
-        with force_locale(locale):
-            body = _(
-                "Your suggestion is recorded. Tracking code %(code)s: %(link)s",
-                code=suggestion.code_display,
-                link=track_link(suggestion),
-            )
         notifications.text_to_phone(
             hall.id,
             suggestion.contact_phone,
             f"suggestion-{suggestion.id}",
-            body,
+            "hotline_suggestion",
+            {"code": suggestion.code_display, "link": track_link(suggestion)},
             locale=locale,
             now=now,
         )

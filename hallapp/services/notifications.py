@@ -130,7 +130,14 @@ def subscribe(ticket, phone: str, *, locale: str = "zh_Hans_CN", now: datetime):
 
 
 def text_to_phone(
-    hall_id: int, phone: str, key: str, body: str, *, locale: str = "zh_Hans_CN", now: datetime
+    hall_id: int,
+    phone: str,
+    key: str,
+    template: str,
+    params: dict,
+    *,
+    locale: str = "zh_Hans_CN",
+    now: datetime,
 ) -> OutboxMessage:
     """Queue one text to a number given without a ticket (a hotline caller); no commit.
 
@@ -144,7 +151,7 @@ def text_to_phone(
     )
     db.session.add(subscription)
     db.session.flush()
-    return add_message(subscription, key, body, now)
+    return add_message(subscription, key, template, params, now)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -323,6 +330,21 @@ TEMPLATES = {
         "Ticket %(label)s: please go to counter %(counter)d now.",
         label=p["label"],
         counter=p["counter"],
+    ),
+    # The hotline's texts (hallapp/services/hotline.py).
+    "hotline_checklist": lambda p: _(
+        "%(service)s: please bring\n%(items)s\nFull list: %(link)s",
+        service=p["service"],
+        items=p["items"],
+        link=p["link"],
+    ),
+    "hotline_booking": lambda p: _(
+        "Booking %(code)s: %(service)s, %(day)s %(time)s, %(hall)s. "
+        "Show this code at the guidance desk.",
+        **p,
+    ),
+    "hotline_suggestion": lambda p: _(
+        "Your suggestion is recorded. Tracking code %(code)s: %(link)s", **p
     ),
 }
 

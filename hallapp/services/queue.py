@@ -380,40 +380,30 @@ def _in_call_order(hall_id: int, service_ids: list[int], now: datetime):
 
 def waiting_list(
     hall_id: int, service_ids: list[int], *, now: datetime, limit: int = 30
-) -> tuple[list[tuple[Ticket, hall_now.Estimate]], int]:
-    """The first `limit` waiting tickets in call order, each with its wait estimate, and how
-    many wait today in all: a few queries per service, whatever the queue length.
+) -> list[tuple[Ticket, hall_now.Estimate]]:
+    """The first `limit` waiting tickets in call order, each with its wait estimate: the
+    same few queries whatever the queue length (how many wait in all: hall_now).
 
     Within the call order each service's tickets come in that service's own order, so a
     ticket's place in its queue is the number of its service's tickets before it here
     (the same rule as the citizen's tracking page).
     """
     if not service_ids:
-        return [], 0
+        return []
     hall = db.session.get(Hall, hall_id)
     first = list(db.session.scalars(_in_call_order(hall_id, service_ids, now).limit(limit)))
-    total = db.session.scalar(
-        select(func.count(Ticket.id)).where(
-            Ticket.hall_id == hall_id,
-            Ticket.status == "waiting",
-            Ticket.service_id.in_(service_ids),
-            Ticket.service_day == hall_now.service_day(hall, now),
-        )
-    )
     means = hall_now.mean_service_times(hall, now=now) if first else {}
-    open_counters: dict[int, int] = {}
+    open_counters = _open_counters_by_service(service_ids) if first else {}
     seen: dict[int, int] = {}
     rows = []
     for ticket in first:
         ahead = seen.get(ticket.service_id, 0)
         seen[ticket.service_id] = ahead + 1
-        if ticket.service_id not in open_counters:
-            open_counters[ticket.service_id] = open_counters_for(ticket.service)
         estimate = hall_now.estimate(
-            ahead, means.get(ticket.service_id), open_counters[ticket.service_id]
+            ahead, means.get(ticket.service_id), open_counters.get(ticket.service_id, 0)
         )
         rows.append((ticket, estimate))
-    return rows, total
+    return rows
 
 
 def counter_service_ids(counter: Counter) -> list[int]:
@@ -821,6 +811,17 @@ def position(ticket: Ticket, *, now: datetime | None = None) -> int | None:
 def forget_service_statistics(hall_id: int) -> None:
     """A service just finished here: this worker measures the hall's means again."""
     hall_now.forget_mean_service_times(hall_id)
+
+
+def _open_counters_by_service(service_ids: list[int]) -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            select(CounterService.service_id, func.count(Counter.id))
+            .join(Counter, CounterService.counter_id == Counter.id)
+            .where(CounterService.service_id.in_(service_ids), Counter.state == "open")
+            .group_by(CounterService.service_id)
+        ).all()
+    )
 
 
 def open_counters_for(service: Service) -> int:

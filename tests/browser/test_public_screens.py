@@ -249,7 +249,7 @@ def test_one_touch_prints_the_ticket_and_the_kiosk_starts_over_in_its_seniors_mo
         "window.print = () => { window.hallPrinted = (window.hallPrinted || 0) + 1; };"
     )
     page.clock.install()
-    page.goto(f"{live_server}/kiosk/demo?token={KIOSK_TOKEN}&seniors=1")
+    page.goto(f"{live_server}/kiosk/demo#token={KIOSK_TOKEN}&seniors=1")
     html = page.locator("html")
     expect(html).to_have_class("large-text high-contrast")
 

@@ -224,6 +224,6 @@ def test_slots_that_have_begun_or_are_full_are_not_offered_for_booking(hall):
     at_ten = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00: 08:30 and 09:30 have begun
     appointments.book(hall, slots[3].id, phone="13800138000", actor=None, now=NOW)
 
-    offered = appointments.bookable_slots(slots, now=at_ten)
+    offered = appointments.bookable_slots(hall, DAY, now=at_ten)
 
     assert offered == [slots[2], *slots[4:]]

@@ -43,8 +43,9 @@ def test_the_checklist_goes_to_the_callers_phone_through_the_outbox(db, hall, op
     sent = []
 
     class Gateway:
-        def send(self, phone, body):
-            sent.append((phone, body))
+        def send(self, text):
+            sent.append((text.phone, text.body))
+            return notifications.Delivery("sent")
 
     notifications.send_pending(NOW, gateway=Gateway())
     assert sent == [("13812345678", message.body)]

@@ -40,7 +40,9 @@ def test_board_api_kiosk_and_desk_agree_just_after_local_midnight(
     api_display = client.get("/api/v1/display", headers=bearer).get_json()
     api_services = client.get("/api/v1/services", headers=bearer).get_json()
     make_kiosk_token(hall)
-    kiosk = client.get(f"/kiosk/{hall.code}?token={KIOSK_TOKEN}", follow_redirects=True)
+    kiosk = client.post(
+        f"/kiosk/{hall.code}/setup", data={"token": KIOSK_TOKEN}, follow_redirects=True
+    )
     board = client.get(f"/display/{hall.code}")
     desk = login_as("guide").get("/desk/overview", headers={"HX-Request": "true"})
     supervisor = login_as("supervisor").get("/supervisor/")

@@ -65,7 +65,7 @@ def test_the_admin_gives_traditional_names_and_citizens_read_them(login_as, clie
     assert saved_hall.status_code == 200 and "測試大廳" in saved_hall.text
     open_all_day(hall)
     make_kiosk_token(hall)
-    client.get(f"/kiosk/demo?token={KIOSK_TOKEN}")
+    client.post("/kiosk/demo/setup", data={"token": KIOSK_TOKEN})
 
     traditional = client.get("/kiosk/demo?lang=zh_Hant_HK").text
     english = client.get("/kiosk/demo?lang=en").text

@@ -225,7 +225,7 @@ def test_a_seniors_kiosk_keeps_large_text_on_the_ticket_and_the_citizen_can_turn
     client, open_hall, db
 ):
     make_kiosk_token(open_hall)
-    client.get(f"/kiosk/demo?token={KIOSK_TOKEN}&seniors=1")
+    client.post("/kiosk/demo/setup", data={"token": KIOSK_TOKEN, "seniors": "y"})
     slip_url = client.post("/kiosk/demo/tickets", data={"service": "A"}).headers["Location"]
 
     slip = client.get(slip_url).get_data(as_text=True)
@@ -238,7 +238,7 @@ def test_a_seniors_kiosk_keeps_large_text_on_the_ticket_and_the_citizen_can_turn
 
 def test_the_kiosk_idle_reset_ends_the_citizen_s_language_and_text_size(client, open_hall):
     make_kiosk_token(open_hall)
-    client.get(f"/kiosk/demo?token={KIOSK_TOKEN}&seniors=1")
+    client.post("/kiosk/demo/setup", data={"token": KIOSK_TOKEN, "seniors": "y"})
     client.post("/preferences", data={"lang": "en", "large_text": "off", "next": "/kiosk/demo"})
     chosen = client.get("/kiosk/demo").get_data(as_text=True)
 

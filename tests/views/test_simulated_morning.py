@@ -10,7 +10,7 @@ from datetime import time
 from sqlalchemy import func, select
 
 from hallapp.models import Counter, Hall, Staff, StaffRole, Ticket, TicketEvent, utcnow
-from hallapp.services import demo, devices, queue
+from hallapp.services import demo, devices, hall_now, queue
 from tests.builders import _PASSWORD_HASH
 
 HX = {"HX-Request": "true"}
@@ -149,4 +149,4 @@ def test_a_whole_morning_from_consoles_and_the_api(app, db, client):
     )
     assert served_by_consoles > 0
     service_a = queue.get_service(hall, "A")
-    assert queue.recent_service_times(service_a, now=utcnow())
+    assert hall_now.mean_service_times(hall, now=utcnow()).get(service_a.id)

@@ -6,7 +6,7 @@ row and gets the plain row back (or the inputs again with messages, status 422).
 
 from datetime import datetime, time, timedelta
 
-from flask import abort, current_app, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from hallapp.forms import attach_error, choices
 from hallapp.htmx import render_page
 from hallapp.i18n import HALL_TIMEZONE
 from hallapp.models import Counter, DeviceToken, Hall, OutboxMessage, Service, Staff, utcnow
+from hallapp.phone_links import kiosk_setup_url
 from hallapp.services import accounts, audit, devices, halls, notifications
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
@@ -467,17 +468,6 @@ def list_devices():
     )
 
 
-def _setup_link(hall: Hall, raw: str) -> str:
-    """The address a new kiosk opens once, by link or QR code, to keep its token."""
-    path = url_for("public.kiosk", hall_code=hall.code, token=raw)
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    return (
-        base.rstrip("/") + path
-        if base
-        else url_for("public.kiosk", hall_code=hall.code, token=raw, _external=True)
-    )
-
-
 @bp.post("/devices", endpoint="create_device")
 @admin_only
 def create_device():
@@ -486,7 +476,7 @@ def create_device():
 
     def created(result):
         device, raw = result
-        link = _setup_link(hall, raw) if device.kind == "kiosk" else None
+        link = kiosk_setup_url(hall.code, raw) if device.kind == "kiosk" else None
         return render_template(
             "admin/_device_created.html",
             device=device,

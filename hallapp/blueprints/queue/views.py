@@ -50,8 +50,7 @@ def _context(counter: Counter, *, message: str | None = None, error: str | None 
     state = hall_now.hall_now(counter.hall, now=now)
     ticket = queue.current_ticket(counter)
     service_ids = queue.counter_service_ids(counter)
-    waiting, _total = queue.waiting_list(counter.hall_id, service_ids, now=now)
-    here = next(item for item in state.counters if item.counter.id == counter.id)
+    waiting = queue.waiting_list(counter.hall_id, service_ids, now=now)
     services = db.session.scalars(
         select(Service)
         .where(Service.hall_id == counter.hall_id, Service.active.is_(True))
@@ -64,10 +63,8 @@ def _context(counter: Counter, *, message: str | None = None, error: str | None 
         "waiting": waiting,
         # How many wait, and how many this counter served: from the hall now, as every
         # other screen counts them.
-        "waiting_total": sum(
-            item.waiting for item in state.services if item.service.id in service_ids
-        ),
-        "served_today": here.served_today,
+        "waiting_total": state.waiting_for(service_ids),
+        "served_today": state.served_today.get(counter.id, 0),
         "parked": queue.parked_tickets(counter.hall_id, service_ids),
         "missed": queue.recoverable_no_shows(counter.hall_id, service_ids, now=now),
         "transfer_services": [s for s in services if not ticket or s.id != ticket.service_id],
