@@ -196,3 +196,17 @@ def test_purge_erases_old_identity_data_but_keeps_open_cases_and_new_rows(hall, 
     db.session.refresh(closed)
     assert closed.contact_phone is None and closed.outcome == "done"
     assert db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "guidance.purge"))
+
+
+def test_a_case_for_a_senior_born_in_1955_takes_their_identity_card(hall, db):
+    case = guidance.open_case(
+        hall,
+        kind="express",
+        owner=None,
+        due_on=date(2026, 12, 1),
+        summary="",
+        actor=None,
+        now=NOW,
+        document_number="440106195506010029",  # 天河区, a code listed only from 1985
+    )
+    assert case.identity.masked_number == "440************029"

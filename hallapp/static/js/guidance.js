@@ -10,9 +10,11 @@
     }
   });
 
+  // A text field or a list has the keyboard; a ticked checkbox or a button does not.
   function isTyping(element) {
-    return element && element !== document.body &&
-      (/INPUT|TEXTAREA|SELECT/.test(element.tagName) || element.isContentEditable);
+    if (!element || element === document.body) return false;
+    if (element.tagName === "INPUT") return !/^(checkbox|radio|button|submit|reset)$/.test(element.type);
+    return /TEXTAREA|SELECT/.test(element.tagName) || element.isContentEditable;
   }
 
   // Card readers type like a keyboard: the swipe field has the focus when the page opens
