@@ -100,6 +100,8 @@ def test_the_form_names_what_is_missing_and_each_update_takes_focus_with_a_messa
     sign_in(page, live_server, "boss", PASSWORD)
     page.goto(f"{live_server}/feedback/")
     page.get_by_role("link", name=code).click()
+    page.wait_for_url(f"{live_server}/feedback/*")
+    page.wait_for_load_state("load")  # htmx has taken over the forms
     page.get_by_role("button", name="保存分派").click()
     saved = page.locator("#feedback-saved")
     expect(saved).to_have_text("分派已保存。")

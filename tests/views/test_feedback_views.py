@@ -435,3 +435,14 @@ def test_a_step_taken_through_htmx_comes_back_with_a_visible_message_that_takes_
     assert "data-hx-focus" in saved.group(0)
     assert 'role="status"' in saved.group(0)
     assert saved.group(1) == "备注已添加。"
+
+
+def test_without_htmx_a_step_shows_its_message_after_the_redirect(login_as, hall):
+    suggestion = make_suggestion(hall)
+    supervisor = login_as("supervisor")
+    response = supervisor.post(
+        f"/feedback/{suggestion.id}/note", data={"note-text": "已联系厂家。"}
+    )
+    assert response.status_code == 303
+    page = supervisor.get(response.headers["Location"])
+    assert re.search(r'<p class="flash flash--success">备注已添加。</p>', page.text)

@@ -21,6 +21,7 @@ def test_looking_up_a_service_shows_its_checklist_and_only_times_not_begun(login
     response = login_as("hotline").get(
         f"/hotline/service?service={service.id}&day=2026-12-01", headers={"HX-Request": "true"}
     )
+    assert "<html" not in response.text
     assert response.status_code == 200
     assert "居民身份证" in response.text
     times = re.findall(r"(\d\d:\d\d) · ", response.text)
@@ -66,3 +67,10 @@ def test_an_empty_suggestion_from_a_call_names_the_missing_words(login_as, hall,
     assert response.status_code == 422
     assert "请记下来电人所说的话" in response.text
     assert db.session.scalar(select(Suggestion)) is None
+
+
+def test_a_looked_up_service_opened_as_a_page_is_the_whole_desk(login_as, hall):
+    service = ready_for_calls(hall)
+    page = login_as("hotline").get(f"/hotline/service?service={service.id}&day=2026-12-01")
+    assert "<html" in page.text and 'id="hotline-phone"' in page.text
+    assert "居民身份证" in page.text

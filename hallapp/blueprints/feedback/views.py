@@ -8,6 +8,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
@@ -348,6 +349,8 @@ def detail(suggestion_id):
 def _after_step(suggestion, done):
     if is_partial():
         return _render_detail(suggestion, saved=done)
+    # Without htmx the page is loaded again: the message rides along as a flash.
+    flash(done, "success")
     return redirect_after_post(url_for("feedback.detail", suggestion_id=suggestion.id))
 
 

@@ -17,6 +17,7 @@ from hallapp.blueprints.hotline.forms import (
     TextChecklistForm,
 )
 from hallapp.forms import attach_error
+from hallapp.htmx import is_partial
 from hallapp.i18n import localized, service_day, to_local
 from hallapp.models import utcnow
 from hallapp.phone_links import checklist_url, phone_url
@@ -90,18 +91,21 @@ def _lookup_context(hall, service, day, **given):
     }
 
 
+def _desk_context(hall, lookup=None, **extra):
+    return {
+        "hall": hall,
+        "caller": CallerForm(request.args),
+        "lookup": lookup or _lookup_form(hall),
+        "suggestion": CallSuggestionForm(formdata=None),
+        "follow_up": PolicyFollowUpForm(formdata=None),
+        **extra,
+    }
+
+
 @bp.get("/", endpoint="desk")
 @operators
 def desk():
-    hall = current_user.hall
-    return render_template(
-        "hotline/desk.html",
-        hall=hall,
-        caller=CallerForm(formdata=None),
-        lookup=_lookup_form(hall),
-        suggestion=CallSuggestionForm(formdata=None),
-        follow_up=PolicyFollowUpForm(formdata=None),
-    )
+    return render_template("hotline/desk.html", **_desk_context(current_user.hall))
 
 
 @bp.get("/service", endpoint="service")
@@ -116,7 +120,11 @@ def service():
         found = hotline.find_service(hall, form.service.data)
     except HallError as error:
         return render_template("hotline/_lookup_errors.html", form=form, error=error), 404
-    return render_template("hotline/_service.html", **_lookup_context(hall, found, form.day.data))
+    context = _lookup_context(hall, found, form.day.data)
+    if is_partial():
+        return render_template("hotline/_service.html", **context)
+    # Opened as a page (a link, no JavaScript): the whole desk with the service shown.
+    return render_template("hotline/desk.html", **_desk_context(hall, lookup=form, **context))
 
 
 def _service_for_post(hall, service_id):
