@@ -33,14 +33,11 @@ def unchanged_since(hall, now) -> bool:
     """A live screen's poll, `?since=<version>&minute=<YYYYmmddHHMM>`: true (answer 204)
     while the hall's version is still the one shown and, when the screen shows minutes
     (time in hall, flags), the hall-local minute has not moved on either."""
-    from zoneinfo import ZoneInfo
-
     from hallapp.services import live
+    from hallapp.services.hall_now import minute_of
 
     since = request.args.get("since", type=int)
     if since is None or since != live.current_version(hall.id):
         return False
     minute = request.args.get("minute")
-    return minute is None or minute == now.astimezone(ZoneInfo(hall.timezone)).strftime(
-        "%Y%m%d%H%M"
-    )
+    return minute is None or minute == minute_of(hall, now)

@@ -37,6 +37,11 @@ def service_day(hall: Hall, now: datetime) -> date:
     return now.astimezone(ZoneInfo(hall.timezone)).date()
 
 
+def minute_of(hall: Hall, now: datetime) -> str:
+    """The hall-local minute ("202612010950"): live screens that show minutes poll with it."""
+    return now.astimezone(ZoneInfo(hall.timezone)).strftime("%Y%m%d%H%M")
+
+
 def opening_state(hall: Hall, now: datetime) -> str:
     """ "open", "inactive", "closed_today" (not an open day) or "outside_hours", hall-local."""
     local = now.astimezone(ZoneInfo(hall.timezone))
@@ -185,6 +190,10 @@ class HallNow:
         self.hall = hall
         self.now = now
         self.day = service_day(hall, now)
+
+    @property
+    def minute(self) -> str:
+        return minute_of(self.hall, self.now)
 
     @cached_property
     def opening(self) -> str:

@@ -218,3 +218,13 @@ def test_the_console_says_next_in_line_not_unknown(login_as, hall, clock):
     page = officer.get("/queue/counters/1").text
     waiting = page.split('id="queue-waiting-list"')[1]
     assert "下一位" in waiting and "暂无预计时间" in waiting and "未知" not in waiting
+
+
+def test_the_desk_links_the_tickets_it_issues_to_the_visits_journey(login_as, hall, db):
+    open_all_day(hall)
+    guide = login_as("guide")
+    issued = guide.post("/desk/triage", data={"services": ["A", "B"]})
+    assert issued.status_code == 200
+    link = re.search(r'id="desk-visit-journey" href="(/supervisor/visits/\d+)"', issued.text)
+    journey = guide.get(link.group(1))
+    assert journey.status_code == 200 and "A001" in journey.text and "B001" in journey.text

@@ -7,7 +7,6 @@ from flask_login import current_user
 from hallapp.access import role_required
 from hallapp.blueprints.supervision import bp
 from hallapp.htmx import render_page, unchanged_since
-from hallapp.i18n import format_local
 from hallapp.models import utcnow
 from hallapp.services import journey, supervision
 from hallapp.services.errors import NotFound
@@ -36,7 +35,6 @@ def board():
         "supervision/board.html",
         "supervision/_board.html",
         board=supervision.supervisor_board(hall, now=now),
-        minute=format_local(now, "%Y%m%d%H%M"),
         now=now,
         activity_labels=ACTIVITY_LABELS,
     )
