@@ -29,6 +29,7 @@ SENTENCES = {
     "calendar.remove": _l("%(who)s removed a date from the hall calendar"),
     "devices.token.create": _l("%(who)s created a device token"),
     "devices.token.revoke": _l("%(who)s revoked a device token"),
+    "notifications.message.retry": _l("%(who)s sent a failed text message again"),
     "enterprise.create": _l("%(who)s registered an enterprise"),
     "enterprise.update": _l("%(who)s changed an enterprise"),
     "enterprise.merge": _l("%(who)s merged two enterprises"),

@@ -731,7 +731,13 @@ def ratings(scope: Scope, start: date, end: date) -> Table:
     return Table(
         "ratings",
         _l("Ratings"),
-        [_l("Split"), _l("Line"), _l("Ratings"), _l("Average (1–5)"), _l("Satisfied (%)")],
+        [
+            _l("Split"),
+            _l("Counter or officer"),
+            _l("Ratings"),
+            _l("Average (1–5)"),
+            _l("Satisfied (%)"),
+        ],
         table,
     )
 

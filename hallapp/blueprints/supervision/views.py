@@ -2,6 +2,7 @@
 
 from flask import abort, render_template
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from flask_login import current_user
 
 from hallapp.access import role_required
@@ -15,7 +16,7 @@ ACTIVITY_LABELS = {
     "serving": _l("Serving"),
     "idle": _l("Open, idle"),
     "paused": _l("Paused"),
-    "closed": _l("Closed"),
+    "closed": _lp("counter state", "Closed"),
 }
 
 supervisors = role_required("supervisor")
