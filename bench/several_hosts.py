@@ -1,6 +1,6 @@
 """Several app hosts, proved on one machine: nginx in front of two gunicorn masters.
 
-    scripts/install-nginx.sh                       # Debian's nginx, once
+    scripts/install-debian.sh nginx                # Debian's nginx, once (make test-tools)
     .venv/bin/python -m bench.several_hosts        # needs PostgreSQL and Redis up
 
 It makes a fresh PostgreSQL database (dropped at the end), upgrades it, loads the demo hall
@@ -370,7 +370,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if not Path(NGINX).exists():
-        sys.exit("nginx is missing: run scripts/install-nginx.sh")
+        sys.exit("nginx is missing: run scripts/install-debian.sh nginx")
 
     sys.path.insert(0, str(ROOT))
     import redis

@@ -27,7 +27,7 @@ def test_gunicorn_accepts_the_config_file():
 @pytest.mark.slow
 def test_nginx_accepts_the_site(tmp_path):
     if not Path(NGINX).exists() or not shutil.which("openssl"):
-        pytest.skip("nginx comes from scripts/install-nginx.sh")
+        pytest.skip("nginx comes from scripts/install-debian.sh nginx")
     subprocess.run(
         [
             "openssl",
