@@ -19,8 +19,8 @@ ANY_HOUR  ?= 2026-12-05T03:00:00 2026-12-08T21:30:00 2026-12-05T12:00:00 \
              2026-12-05T21:30:00 2026-12-08T03:00:00 2026-12-08T12:00:00
 QUICK_TESTS ?= tests/services tests/views -m "not slow and not browser"
 
-.PHONY: run test test-any-hour bench lint format i18n translations services test-tools nginx \
-	several-hosts clean
+.PHONY: run test test-any-hour bench lint format i18n translations services test-tools several-hosts \
+	clean
 
 run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
@@ -29,7 +29,7 @@ run: $(VENV)/.runtime translations
 		--no-control-socket --access-logfile - \
 		--access-logformat '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"' wsgi:app
 
-test: $(VENV)/.dev translations node_modules/.installed test-tools nginx services
+test: $(VENV)/.dev translations node_modules/.installed test-tools services
 	$(BIN)/ruff check hallapp tests bench
 	$(BIN)/ruff format --check hallapp tests bench
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
@@ -83,17 +83,14 @@ i18n: $(VENV)/.runtime
 	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i hallapp/translations/messages.pot \
 		-d hallapp/translations
 
-# Debian's Chromium for the Playwright tests (no browser download from the internet) and
-# libfaketime for `make test-any-hour`.
+# Debian's Chromium for the Playwright tests (no browser download from the internet),
+# libfaketime for `make test-any-hour`, and nginx for the deploy kit's test and the
+# several-hosts scenario (run with its own configuration, never as the system service).
 test-tools:
-	@scripts/install-debian.sh chromium faketime
-
-# Debian's nginx, for the deploy kit's test and the several-hosts scenario (never as a service).
-nginx:
-	@[ -x /usr/sbin/nginx ] || scripts/install-nginx.sh || true
+	@scripts/install-debian.sh chromium faketime nginx
 
 # nginx in front of two gunicorn masters sharing PostgreSQL and Redis (docs/deploy.md).
-several-hosts: $(VENV)/.dev nginx services
+several-hosts: $(VENV)/.dev test-tools services
 	$(BIN)/python -m bench.several_hosts
 
 # Start the local PostgreSQL and Redis if they are installed but stopped.
