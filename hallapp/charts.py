@@ -7,6 +7,7 @@ Content-Security-Policy). Every chart sits beside a table of its numbers for scr
 
 import base64
 import math
+import sys
 from dataclasses import dataclass
 
 import pygal
@@ -14,6 +15,11 @@ from flask_babel import gettext as _
 from pygal.style import Style
 
 from hallapp.services.reports import HallTime, Table
+
+# pygal appends a legacy import hook (find_module only) to sys.meta_path so that map
+# plugins import as pygal.maps.*; we use no maps, and the hook makes Python warn on every
+# later import that reaches it. Take it out again.
+sys.meta_path[:] = [hook for hook in sys.meta_path if type(hook).__name__ != "PluginImportFixer"]
 
 STYLE = Style(
     background="white",

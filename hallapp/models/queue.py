@@ -113,6 +113,8 @@ class Ticket(Base):
         UniqueConstraint("hall_id", "service_id", "service_day", "number"),
         Index("ix_ticket_queue", "hall_id", "status", "service_id", "arrival_at"),
         Index("ix_ticket_counter_status", "counter_id", "status"),
+        # Reports and the staffing forecast read a hall's tickets by service day.
+        Index("ix_ticket_hall_day", "hall_id", "service_day"),
         CheckConstraint(_in("status", TICKET_STATUSES), name="status_known"),
         CheckConstraint(_in("source", TICKET_SOURCES), name="source_known"),
         CheckConstraint(_in("priority_class", PRIORITY_CLASSES), name="priority_known"),

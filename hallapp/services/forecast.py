@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from hallapp.extensions import db
 from hallapp.models import Appointment, AppointmentSlot, Hall, Service, Ticket
 from hallapp.services import calendar
-from hallapp.services.reports import Table, day_bounds, zone
+from hallapp.services.reports import EpochSeconds, LocalClock, Table, day_bounds, zone
 
 HISTORY_WEEKS = 8
 DAYS_AHEAD = 5
@@ -113,28 +113,35 @@ def forecast(hall: Hall, *, now: datetime, weeks: int = HISTORY_WEEKS) -> Foreca
     serve_minutes: dict[int, list[float]] = defaultdict(list)
     in_use: dict[tuple[date, int, int], set[int]] = defaultdict(set)
     last_week_start = today - timedelta(days=7)
+    clock = LocalClock(hall, history_start, today)
     rows = db.session.execute(
         select(
             Ticket.service_id,
             Ticket.source,
-            Ticket.issued_at,
-            Ticket.called_at,
-            Ticket.started_at,
-            Ticket.finished_at,
+            EpochSeconds(Ticket.issued_at),
+            EpochSeconds(Ticket.called_at),
+            EpochSeconds(Ticket.started_at),
+            EpochSeconds(Ticket.finished_at),
             Ticket.counter_id,
             Ticket.transferred_from_id,
-        ).where(Ticket.hall_id == hall.id, Ticket.issued_at >= low, Ticket.issued_at < high)
+        ).where(
+            Ticket.hall_id == hall.id,
+            Ticket.service_day >= history_start,
+            Ticket.service_day < today,
+            Ticket.issued_at >= low,
+            Ticket.issued_at < high,
+        )
     )
     for service_id, source, issued, called, started, finished, counter_id, moved in rows:
-        local = issued.astimezone(tz)
+        day, hour = clock.day_hour(issued)
         if source != "appointment" and moved is None:
-            walk_ins[(local.isoweekday(), local.hour, service_id)] += 1
-        if started and finished:
-            serve_minutes[service_id].append((finished - started).total_seconds() / 60)
+            walk_ins[(day.isoweekday(), hour, service_id)] += 1
+        if started is not None and finished is not None:
+            serve_minutes[service_id].append((finished - started) / 60)
         if counter_id is not None and called is not None:
-            at = called.astimezone(tz)
-            if at.date() >= last_week_start:
-                in_use[(at.date(), at.hour, service_id)].add(counter_id)
+            called_day, called_hour = clock.day_hour(called)
+            if called_day >= last_week_start:
+                in_use[(called_day, called_hour, service_id)].add(counter_id)
     open_weekdays = Tally(
         day.isoweekday()
         for day in (history_start + timedelta(days=n) for n in range(7 * weeks))

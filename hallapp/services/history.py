@@ -385,7 +385,7 @@ def _event(ids, ticket_id: int, step: str, at: datetime, counter_id: int | None 
 
 
 def _fix_sequences() -> None:
-    """PostgreSQL's sequences do not see explicit ids; move them past the rows written."""
+    """PostgreSQL's sequences do not see explicit ids: move them past the rows written."""
     if db.engine.dialect.name != "postgresql":
         return
     for table in ("visit", "ticket", "ticket_event"):
@@ -395,3 +395,5 @@ def _fix_sequences() -> None:
                 f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
             )
         )
+    # Fresh statistics, or the planner takes the report queries for seq scans.
+    db.session.execute(text("ANALYZE visit, ticket, ticket_event, visit_rating, free_service"))

@@ -11,6 +11,7 @@ Counting rules (shown on the report page too):
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 import statistics
@@ -185,17 +186,13 @@ class LocalClock:
 class TicketRow:
     """A ticket's times as epoch seconds (None when the step never happened)."""
 
-    id: int
     service_id: int
     status: str
-    source: str
     issued_at: float
     called_at: float | None
     started_at: float | None
     finished_at: float | None
     counter_id: int | None
-    officer_id: int | None
-    transferred_from_id: int | None
     # Worked out once when loaded: minutes waited and served, local hour of issue,
     # local day and hour of the first call.
     wait: float | None = None
@@ -255,41 +252,44 @@ def queue_data(scope: Scope, start: date, end: date) -> QueueData:
     for hall in scope.halls:
         low, high = day_bounds(hall, start, end)
         clock = LocalClock(hall, start, end)
+        in_range = (Visit.hall_id == hall.id, Visit.arrived_at >= low, Visit.arrived_at < high)
+        settled = []
+        for visit_id, arrived_at in db.session.execute(
+            select(Visit.id, EpochSeconds(Visit.arrived_at)).where(*in_range)
+        ):
+            day, hour = clock.day_hour(arrived_at)
+            visit = visits[visit_id] = VisitRow(visit_id, hall, arrived_at, day, hour)
+            settled.append(visit)
+        # A visit's tickets are issued on the day it entered or, after a late transfer,
+        # the next: the (hall, service day) index finds them without reading the rest.
         rows = db.session.execute(
             select(
-                Visit.id,
-                EpochSeconds(Visit.arrived_at),
-                Ticket.id,
+                Ticket.visit_id,
                 Ticket.service_id,
                 Ticket.status,
-                Ticket.source,
                 EpochSeconds(Ticket.issued_at),
                 EpochSeconds(Ticket.called_at),
                 EpochSeconds(Ticket.started_at),
                 EpochSeconds(Ticket.finished_at),
                 Ticket.counter_id,
-                Ticket.officer_id,
-                Ticket.transferred_from_id,
             )
-            .outerjoin(Ticket, Ticket.visit_id == Visit.id)
-            .where(Visit.hall_id == hall.id, Visit.arrived_at >= low, Visit.arrived_at < high)
-            .order_by(Visit.id, Ticket.id)
+            .join(Visit, Ticket.visit_id == Visit.id)
+            .where(
+                Ticket.hall_id == hall.id,
+                Ticket.service_day >= start,
+                Ticket.service_day <= end + timedelta(days=1),
+                *in_range,
+            )
+            .order_by(Ticket.id)
         )
-        settled = []
-        for visit_id, arrived_at, *ticket in rows:
-            visit = visits.get(visit_id)
-            if visit is None:
-                day, hour = clock.day_hour(arrived_at)
-                visit = visits[visit_id] = VisitRow(visit_id, hall, arrived_at, day, hour)
-                settled.append(visit)
-            if ticket[0] is not None:
-                row = TicketRow(*ticket)
-                row.wait = minutes(row.called_at, row.issued_at)
-                row.service = minutes(row.finished_at, row.started_at)
-                row.issued_hour = clock.day_hour(row.issued_at)[1]
-                if row.called_at is not None:
-                    row.called_local = clock.day_hour(row.called_at)
-                visit.tickets.append(row)
+        for visit_id, *ticket in rows:
+            row = TicketRow(*ticket)
+            row.wait = minutes(row.called_at, row.issued_at)
+            row.service = minutes(row.finished_at, row.started_at)
+            row.issued_hour = clock.day_hour(row.issued_at)[1]
+            if row.called_at is not None:
+                row.called_local = clock.day_hour(row.called_at)
+            visits[visit_id].tickets.append(row)
         for visit in settled:
             visit.settle()
     hall_ids = [hall.id for hall in scope.halls]
@@ -784,20 +784,28 @@ class Report:
 
 
 def report(scope: Scope, start: date, end: date) -> Report:
-    data = queue_data(scope, start, end)
-    hall_time = time_in_hall(data)
-    tables = [
-        by_day(data),
-        by_hour(data),
-        waits_by_service(data),
-        time_in_hall_table(hall_time),
-        counter_utilisation(data),
-        appointments(scope, start, end),
-        enterprise_room(data),
-        suggestions(scope, start, end),
-        ratings(scope, start, end),
-        free_services(scope, start, end),
-    ]
+    # Tens of thousands of small rows: the cyclic garbage collector would walk them again
+    # and again while they are built (none of them forms a cycle), so it waits until done.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        data = queue_data(scope, start, end)
+        hall_time = time_in_hall(data)
+        tables = [
+            by_day(data),
+            by_hour(data),
+            waits_by_service(data),
+            time_in_hall_table(hall_time),
+            counter_utilisation(data),
+            appointments(scope, start, end),
+            enterprise_room(data),
+            suggestions(scope, start, end),
+            ratings(scope, start, end),
+            free_services(scope, start, end),
+        ]
+    finally:
+        if collecting:
+            gc.enable()
     return Report(scope, start, end, hall_time, tables)
 
 

@@ -1,4 +1,4 @@
-"""reports: free services the desk gives, and an index to select visits by arrival
+"""reports: free services the desk gives, indexes to select visits by arrival and tickets by day
 
 Revision ID: figures_reports_0001
 Revises: public_0001
@@ -36,8 +36,14 @@ def upgrade():
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.create_index('ix_visit_hall_arrived', ['hall_id', 'arrived_at'], unique=False)
 
+    with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.create_index('ix_ticket_hall_day', ['hall_id', 'service_day'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_hall_day')
+
     with op.batch_alter_table('visit', schema=None) as batch_op:
         batch_op.drop_index('ix_visit_hall_arrived')
 
