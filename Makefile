@@ -23,10 +23,12 @@ run: $(VENV)/.runtime translations
 test: $(VENV)/.dev translations node_modules/.installed browser services
 	$(BIN)/ruff check hallapp tests bench
 	$(BIN)/ruff format --check hallapp tests bench
+	$(BIN)/bandit --quiet --recursive hallapp wsgi.py
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check hallapp tests bench
+	$(BIN)/bandit --quiet --recursive hallapp wsgi.py
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format hallapp tests bench
