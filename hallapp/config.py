@@ -72,7 +72,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    # bandit B105: a fixed key for the test suite only; production refuses to run without one.
+    # bandit B105: a fixed key for the test suite only; the app loads TestConfig only in tests.
     SECRET_KEY = "test-secret-key"  # nosec B105
     WTF_CSRF_ENABLED = False
     SERVER_NAME = "hall.test"
