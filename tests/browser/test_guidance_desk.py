@@ -112,3 +112,22 @@ def test_a_senior_with_a_missing_document_then_with_all_gets_a_printed_ticket(
     assert (ticket.label, ticket.priority_class, ticket.source) == ("A001", "senior", "desk")
     identity = db.session.scalar(select(VisitorIdentity))
     assert identity.visit_id == ticket.visit_id and identity.masked_number == "110************02X"
+
+
+def test_a_desk_search_by_identity_number_leaves_no_number_in_the_server_log(
+    tablet, live_server, hall, caplog
+):
+    """Issue 14: the number travels in ?q=, so the access log must drop query strings."""
+    import logging
+
+    make_staff(hall, "guide", username="guide", full_name="王导办")
+    db.session.commit()
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        sign_in(tablet, live_server, "guide", PASSWORD)
+        tablet.goto(f"{live_server}/desk/")
+        tablet.fill("#desk-search-q", NUMBER)
+        tablet.locator("#desk-search-q").press("Enter")
+        tablet.locator("#desk-search-results").wait_for()
+    logged = caplog.text
+    assert "/desk/search" in logged  # the request was logged...
+    assert NUMBER not in logged and NUMBER[:17] not in logged  # ...without the number
