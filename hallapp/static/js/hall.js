@@ -20,10 +20,11 @@ document.addEventListener("keydown", (event) => {
 // The part after # never reaches a server or its logs; it leaves the address bar at once
 // and is posted once through the page's set-up form.
 document.addEventListener("DOMContentLoaded", () => {
-  const form = document.querySelector("form[data-token-from-fragment]");
-  if (!form || !window.location.hash.startsWith("#token=")) return;
+  if (!window.location.hash.startsWith("#token=")) return;
   const params = new URLSearchParams(window.location.hash.slice(1));
-  window.history.replaceState(null, "", window.location.pathname);
+  window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  const form = document.querySelector("form[data-token-from-fragment]");
+  if (!form) return; // already set up: the token only leaves the address
   form.querySelector("[name='token']").value = params.get("token") || "";
   const seniors = form.querySelector("[name='seniors']");
   if (seniors) seniors.checked = params.get("seniors") === "1";
