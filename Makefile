@@ -17,7 +17,7 @@ run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
-		--no-control-socket --access-logfile - \
+		--no-control-socket --access-logfile - --logger-class hallapp.logs.AccessLogger \
 		--access-logformat '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"' wsgi:app
 
 test: $(VENV)/.dev translations node_modules/.installed browser services
