@@ -26,12 +26,13 @@ run: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
 	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
-		--no-control-socket --access-logfile - \
+		--no-control-socket --access-logfile - --logger-class hallapp.logs.AccessLogger \
 		--access-logformat '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s"' wsgi:app
 
 test: $(VENV)/.dev translations node_modules/.installed test-tools services
 	$(BIN)/ruff check hallapp tests bench
 	$(BIN)/ruff format --check hallapp tests bench
+	$(BIN)/bandit --quiet --recursive hallapp wsgi.py
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The quick tests with the whole machine's clock set elsewhere (libfaketime): nothing in
@@ -51,6 +52,7 @@ bench: $(VENV)/.dev translations services
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check hallapp tests bench
+	$(BIN)/bandit --quiet --recursive hallapp wsgi.py
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format hallapp tests bench

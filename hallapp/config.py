@@ -108,7 +108,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret-key"
+    # bandit B105: a fixed key for the test suite only; the app loads TestConfig only in tests.
+    SECRET_KEY = "test-secret-key"  # nosec B105
     WTF_CSRF_ENABLED = False
     SERVER_NAME = "hall.test"
     IDENTITY_HASH_KEY = "test-identity-key"

@@ -2,7 +2,10 @@
 
 import logging
 import re
+from datetime import timedelta
 from pathlib import Path
+
+import pytest
 
 from hallapp import logs
 
@@ -30,3 +33,50 @@ def test_werkzeug_request_lines_lose_their_query_string(app, caplog):
     text = caplog.text
     assert "11010519491231002X" not in text and "hall_secret" not in text
     assert '"GET /desk/search?… HTTP/1.1" 200 -' in text
+
+
+@pytest.mark.parametrize(
+    ("path", "logged"),
+    [
+        ("/t/29HNzt-X-2s9fYW_dfbgeg", "/t/…"),
+        ("/rate/lUVIZco4NWHijSaHGICxIw", "/rate/…"),
+        ("/suggest/demo/K7QW2M9P", "/suggest/demo/…"),
+        ("/kiosk/demo/tickets/7hzXqcNkDT42EPPynKyy9Q", "/kiosk/demo/tickets/…"),
+        ("/said-and-done/demo", "/said-and-done/demo"),
+        ("/desk/appointments", "/desk/appointments"),
+        ("/queue/counters/12/next", "/queue/counters/12/next"),
+        ("/static/vendor/htmx-2.0.11.min.js", "/static/vendor/htmx-2.0.11.min.js"),
+    ],
+)
+def test_keys_in_paths_are_not_logged_but_route_words_are(path, logged):
+    assert logs.scrub_path(path) == logged
+
+
+def test_gunicorns_access_logger_scrubs_keys_and_query_strings():
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    logger = logs.AccessLogger(Config())
+    request = SimpleNamespace(
+        method="GET",
+        path="/t/29HNzt-X-2s9fYW_dfbgeg",
+        query="q=11010519491231002X",
+        uri="/t/29HNzt-X-2s9fYW_dfbgeg?q=11010519491231002X",
+        version=(1, 1),
+        headers=[("REFERER", "http://hall/desk/search?q=11010519491231002X")],
+    )
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    environ = {
+        "REMOTE_ADDR": "10.0.0.9",
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": request.uri,
+        "PATH_INFO": request.path,
+        "QUERY_STRING": request.query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_REFERER": "http://hall/desk/search?q=11010519491231002X",
+    }
+    atoms = logger.atoms(response, request, environ, timedelta(seconds=0.01))
+    line = logs.ACCESS_LOG_FORMAT % atoms
+    assert "11010519491231002X" not in str(atoms) and "29HNzt" not in str(atoms)
+    assert '"GET /t/… HTTP/1.1" 200' in line

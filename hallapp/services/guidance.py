@@ -27,6 +27,8 @@ from hallapp.models import (
     PolicyNoticeTopic,
     Service,
     Staff,
+    StaffImport,
+    Suggestion,
     Ticket,
     Visit,
     VisitorIdentity,
@@ -481,10 +483,15 @@ class PurgeReport:
     identities: int
     appointments: int
     cases: int
+    suggestion_phones: int = 0
+    import_previews: int = 0
 
 
 def retention_days() -> int:
     return int(current_app.config.get("IDENTITY_RETENTION_DAYS") or DEFAULT_RETENTION_DAYS)
+
+
+IMPORT_PREVIEW_LIFETIME = timedelta(days=1)
 
 
 def purge_identity_data(*, now: datetime, days: int | None = None) -> PurgeReport:
@@ -532,13 +539,35 @@ def purge_identity_data(*, now: datetime, days: int | None = None) -> PurgeRepor
         identities = db.session.execute(
             VisitorIdentity.__table__.delete().where(VisitorIdentity.id.in_(old_ids))
         ).rowcount
+    # Phones left with suggestions and ratings: kept while the matter is open (a callback
+    # may be owed), erased like the desk's once it has been closed past the period.
+    suggestion_phones = db.session.execute(
+        update(Suggestion)
+        .where(
+            Suggestion.contact_phone.is_not(None),
+            Suggestion.created_at < cutoff,
+            Suggestion.closed_at.is_not(None),
+            Suggestion.closed_at < cutoff,
+        )
+        .values(contact_phone=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    # A staff-list preview is confirmed within minutes or never: a day is plenty.
+    import_previews = db.session.execute(
+        StaffImport.__table__.delete().where(
+            StaffImport.created_at < max(cutoff, now - IMPORT_PREVIEW_LIFETIME)
+        )
+    ).rowcount
     audit.record(
         "guidance.purge",
-        summary=f"{identities} identities, {appointments} appointments, {cases} cases",
+        summary=(
+            f"{identities} identities, {appointments} appointments, {cases} cases, "
+            f"{suggestion_phones} suggestion phones, {import_previews} import previews"
+        ),
         now=now,
     )
     db.session.commit()
-    return PurgeReport(cutoff, identities, appointments, cases)
+    return PurgeReport(cutoff, identities, appointments, cases, suggestion_phones, import_previews)
 
 
 # Triage at the desk

@@ -76,6 +76,13 @@ class CounterNotOpen(HallError):
     message = _l("This counter is not open. Open it first.")
 
 
+class CounterTakenMidService(HallError):
+    message = _l(
+        "Another officer is serving a ticket at this counter. Take it over only if they "
+        "have left it."
+    )
+
+
 class CounterBusy(HallError):
     message = _l("This counter already has a ticket. Finish it or mark a no-show first.")
 
@@ -748,11 +755,16 @@ def set_counter_state(
     return counter
 
 
-def sign_in_to_counter(counter: Counter, staff: Staff, *, now: datetime) -> Counter:
-    """The officer takes this counter (leaving any other one) and it opens."""
+def sign_in_to_counter(
+    counter: Counter, staff: Staff, *, now: datetime, take_over: bool = False
+) -> Counter:
+    """The officer takes this counter (leaving any other one) and it opens; a colleague's
+    counter in the middle of a service is taken over only when the officer confirms."""
     counter = _locked_counter(counter)
     if counter.hall_id != staff.hall_id:
         _refuse(NotFound(_l("This counter is in another hall.")))
+    if counter.officer_id not in (None, staff.id) and not take_over and current_ticket(counter):
+        _refuse(CounterTakenMidService())
     others = db.session.scalars(
         select(Counter).where(Counter.officer_id == staff.id, Counter.id != counter.id)
     )

@@ -170,3 +170,22 @@ def test_the_answer_appears_where_the_guide_looks_and_the_swipe_field_is_one_key
     page.keyboard.type(NUMBER)
     expect(page.locator("#desk-swipe-number")).to_be_focused()
     expect(page.locator("#desk-swipe-number")).to_have_value(NUMBER)
+
+
+def test_a_desk_search_by_identity_number_leaves_no_number_in_the_server_log(
+    tablet, live_server, hall, caplog
+):
+    """Issue 14: the number travels in ?q=, so the access log must drop query strings."""
+    import logging
+
+    make_staff(hall, "guide", username="guide", full_name="王导办")
+    db.session.commit()
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        sign_in(tablet, live_server, "guide", PASSWORD)
+        tablet.goto(f"{live_server}/desk/")
+        tablet.fill("#desk-search-q", NUMBER)
+        tablet.locator("#desk-search-q").press("Enter")
+        tablet.locator("#desk-search-results").wait_for()
+    logged = caplog.text
+    assert "/desk/search" in logged  # the request was logged...
+    assert NUMBER not in logged and NUMBER[:17] not in logged  # ...without the number

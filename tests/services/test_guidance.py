@@ -210,3 +210,30 @@ def test_a_case_for_a_senior_born_in_1955_takes_their_identity_card(hall, db):
         document_number="440106195506010029",  # 天河区, a code listed only from 1985
     )
     assert case.identity.masked_number == "440************029"
+
+
+def test_purge_erases_phones_of_long_closed_suggestions_and_stale_import_previews(hall, db):
+    from hallapp.models import StaffImport, Suggestion
+    from tests.enterprise_builders import make_enterprise
+    from tests.feedback_builders import make_suggestion
+
+    old = NOW - timedelta(days=40)
+    closed = make_suggestion(hall, now=old, contact_phone="13800138000", wants_reply=True)
+    still_open = make_suggestion(hall, now=old, contact_phone="13900139000", wants_reply=True)
+    closed.status, closed.closed_at = "closed", old + timedelta(days=2)
+    enterprise = make_enterprise(hall, "12345678")
+    db.session.add_all(
+        [
+            StaffImport(token="old", enterprise=enterprise, created_at=NOW - timedelta(days=2)),
+            StaffImport(token="new", enterprise=enterprise, created_at=NOW - timedelta(hours=1)),
+        ]
+    )
+    db.session.commit()
+
+    report = guidance.purge_identity_data(now=NOW, days=30)
+
+    assert (report.suggestion_phones, report.import_previews) == (1, 1)
+    db.session.expire_all()
+    assert db.session.get(Suggestion, closed.id).contact_phone is None
+    assert db.session.get(Suggestion, still_open.id).contact_phone == "13900139000"
+    assert list(db.session.scalars(select(StaffImport.token))) == ["new"]

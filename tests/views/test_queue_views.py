@@ -5,7 +5,7 @@ from datetime import time
 import pytest
 from sqlalchemy import func, select
 
-from hallapp.models import Ticket, TicketEvent, utcnow
+from hallapp.models import Counter, Ticket, TicketEvent, utcnow
 from hallapp.services import live, queue
 from tests.builders import make_counter
 
@@ -191,3 +191,30 @@ def test_a_ticket_of_another_counters_services_cannot_be_returned_here(login_as,
     ticket = issue(open_hall)
     response = officer.post(f"/queue/counters/3/tickets/{ticket.id}/unpark", headers=HX)
     assert response.status_code == 409
+
+
+def test_a_counter_mid_service_is_taken_over_only_after_confirming(
+    officer, login_as, open_hall, db
+):
+    issue(open_hall)
+    officer.post("/queue/counters/1/next", headers=HX)
+    colleague = login_as("counter", username="colleague")
+
+    asked = colleague.post("/queue/counters/1/sign-in", headers=HX | {"Accept-Language": "en"})
+    assert asked.status_code == 409
+    assert "Another officer is serving a ticket at this counter" in asked.text
+    assert 'id="counter-1-take-over"' in asked.text and "take_over" in asked.text
+    db.session.rollback()
+    held = db.session.scalar(select(Counter.officer_id).where(Counter.number == 1))
+    assert held == officer.staff.id
+
+    taken = colleague.post("/queue/counters/1/sign-in", data={"take_over": "1"}, headers=HX)
+    assert taken.status_code == 200
+    db.session.rollback()
+    held = db.session.scalar(select(Counter.officer_id).where(Counter.number == 1))
+    assert held == colleague.staff.id
+
+
+def test_an_idle_counter_is_taken_without_asking(officer, login_as, open_hall, db):
+    colleague = login_as("counter", username="colleague")
+    assert colleague.post("/queue/counters/1/sign-in", headers=HX).status_code == 200

@@ -22,7 +22,8 @@ def purge_command(days):
     click.echo(
         f"Erased identity data recorded before {report.cutoff:%Y-%m-%d %H:%M} UTC: "
         f"{report.identities} identity records, {report.appointments} appointments, "
-        f"{report.cases} closed cases. Tickets and times are kept."
+        f"{report.cases} closed cases, {report.suggestion_phones} suggestion phones, "
+        f"{report.import_previews} import previews. Tickets and times are kept."
     )
 
 

@@ -102,10 +102,12 @@ def counter(number):
     return render_template("queue/counter.html", **_context(counter))
 
 
-def _panel(counter: Counter, status: int = 200, **context):
+def _panel(counter: Counter, status: int = 200, *, confirm_take_over: bool = False, **context):
     """The panel and the waiting list (out of band), from one build of the context."""
     built = _context(counter, **context)
-    body = render_template("queue/_counter_panel.html", **built)
+    body = render_template(
+        "queue/_counter_panel.html", confirm_take_over=confirm_take_over, **built
+    )
     body += render_template("queue/_waiting_list.html", oob=True, **built)
     return body, status
 
@@ -139,10 +141,16 @@ def _current(counter: Counter) -> Ticket:
 def sign_in(number):
     counter = _counter(number)
     try:
-        queue.sign_in_to_counter(counter, current_user._get_current_object(), now=utcnow())
+        queue.sign_in_to_counter(
+            counter,
+            current_user._get_current_object(),
+            now=utcnow(),
+            take_over=request.form.get("take_over") == "1",
+        )
     except HallError as error:
         db.session.rollback()
-        return _panel(_counter(number), 409, error=str(error.message))
+        confirm = isinstance(error, queue.CounterTakenMidService)
+        return _panel(_counter(number), 409, error=str(error.message), confirm_take_over=confirm)
     return _panel(_counter(number), message=_("You are at counter %(n)s.", n=number))
 
 
