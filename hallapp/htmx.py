@@ -35,8 +35,9 @@ def unchanged_since(hall, now) -> bool:
     (time in hall, flags), the hall-local minute has not moved on either."""
     from hallapp.services import live
     from hallapp.services.hall_now import minute_of
+    from hallapp.validation import bounded_int
 
-    since = request.args.get("since", type=int)
+    since = bounded_int(request.args.get("since"))
     if since is None or since != live.current_version(hall.id):
         return False
     minute = request.args.get("minute")

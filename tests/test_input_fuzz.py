@@ -77,7 +77,9 @@ def _names_read_by_the_code() -> tuple[list[str], list[str]]:
 
 def _routes(app):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
+        # /readyz reads no input and answers 503 by design here: the suite's databases are
+        # made from the models, not migrated to the head it checks for.
+        if rule.endpoint in ("static", "main.readyz"):
             continue
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield rule, method

@@ -381,7 +381,7 @@ def _service_form(enterprise, **kwargs) -> ServiceForm:
 def record_service(enterprise_id):
     enterprise = _enterprise(enterprise_id)
     appointment = None
-    appointment_id = request.values.get("appointment_id", type=int)
+    appointment_id = bounded_int(request.values.get("appointment_id"), minimum=1)
     if appointment_id:
         appointment = db.session.get(EnterpriseAppointment, appointment_id)
         if appointment is None or appointment.enterprise_id != enterprise.id:

@@ -16,6 +16,7 @@ from hallapp.blueprints.feedback.forms import CATEGORY_CHOICES
 from hallapp.blueprints.feedback.labels import CHANNEL_LABELS
 from hallapp.forms import choices
 from hallapp.services.hotline import LINES
+from hallapp.validation import coerce_id
 
 
 class CallerForm(FlaskForm):
@@ -37,7 +38,7 @@ class LookupForm(FlaskForm):
     class Meta:
         csrf = False
 
-    service = SelectField(_l("Service"), coerce=int, validators=[InputRequired()])
+    service = SelectField(_l("Service"), coerce=coerce_id, validators=[InputRequired()])
     day = DateField(_l("Day for a booking"), validators=[Optional()])
 
 
@@ -48,7 +49,9 @@ class TextChecklistForm(FlaskForm):
 
 class BookingForm(FlaskForm):
     slot = RadioField(
-        _l("Time"), coerce=int, validators=[InputRequired(_l("Choose a time for the caller."))]
+        _l("Time"),
+        coerce=coerce_id,
+        validators=[InputRequired(_l("Choose a time for the caller."))],
     )
     citizen_name = StringField(
         _l("Caller's name (optional)"), validators=[Length(max=60)], id="hotline-book-name"

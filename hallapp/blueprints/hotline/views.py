@@ -23,6 +23,7 @@ from hallapp.models import utcnow
 from hallapp.phone_links import checklist_url, phone_url
 from hallapp.services import appointments, guidance, hotline, notifications
 from hallapp.services.errors import HallError
+from hallapp.validation import bounded_int
 
 operators = role_required("hotline", "supervisor")
 PHONE_FIELDS = ("phone", "contact_phone")
@@ -127,7 +128,9 @@ def service():
     return render_template("hotline/desk.html", **_desk_context(hall, lookup=form, **context))
 
 
-def _service_for_post(hall, service_id):
+def _service_for_post(hall, raw_id):
+    """The service a posted form names; None for a missing, foreign or out-of-range id."""
+    service_id = bounded_int(raw_id, minimum=1)
     try:
         return hotline.find_service(hall, service_id)
     except HallError:
@@ -139,7 +142,7 @@ def _service_for_post(hall, service_id):
 def text_checklist():
     hall = current_user.hall
     form = TextChecklistForm()
-    found = _service_for_post(hall, form.service.data)
+    found = _service_for_post(hall, request.form.get("service"))
     if found is None:
         return render_template("hotline/_lookup_errors.html", form=form), 422
     day = service_day(utcnow())
@@ -171,8 +174,7 @@ def text_checklist():
 @operators
 def book():
     hall = current_user.hall
-    service_id = request.form.get("service", type=int)
-    found = _service_for_post(hall, service_id)
+    found = _service_for_post(hall, request.form.get("service"))
     if found is None:
         form = BookingForm()
         return render_template("hotline/_lookup_errors.html", form=form), 422
