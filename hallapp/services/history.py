@@ -373,28 +373,28 @@ def _bulk_insert(model, rows: list[dict]) -> None:
 
 
 def _event(ids, ticket_id: int, step: str, at: datetime, counter_id: int | None = None) -> dict:
-    return {
-        "id": ids[TicketEvent].take(),
-        "ticket_id": ticket_id,
-        "step": step,
-        "at": at,
-        "actor_id": None,
-        "counter_id": counter_id,
-        "device_token_id": None,  # nosec B105 (a column, not a password)
-        "detail": "",
-    }
+    # Steps of the past are taken at counters, never by a device.
+    return dict(
+        id=ids[TicketEvent].take(),
+        ticket_id=ticket_id,
+        step=step,
+        at=at,
+        actor_id=None,
+        counter_id=counter_id,
+        device_token_id=None,
+        detail="",
+    )
 
 
 def _fix_sequences() -> None:
     """PostgreSQL's sequences do not see explicit ids: move them past the rows written."""
     if db.engine.dialect.name != "postgresql":
         return
-    for table in ("visit", "ticket", "ticket_event"):
-        # bandit B608: the table names are the fixed tuple above, never input.
-        statement = (
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # nosec B608
-            f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+    for model in (Visit, Ticket, TicketEvent):
+        table = model.__table__
+        highest = select(func.coalesce(func.max(table.c.id), 1)).scalar_subquery()
+        db.session.execute(
+            select(func.setval(func.pg_get_serial_sequence(table.name, "id"), highest))
         )
-        db.session.execute(text(statement))
     # Fresh statistics, or the planner takes the report queries for seq scans.
     db.session.execute(text("ANALYZE visit, ticket, ticket_event, visit_rating, free_service"))
