@@ -1,6 +1,7 @@
 """Fixtures: the app on SQLite and on PostgreSQL, fresh tables per test, clients per role."""
 
 import functools
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -32,9 +33,17 @@ def clock():
         yield traveller
 
 
+BROWSER_TESTS = Path(__file__).parent / "browser"
+
+
 def pytest_generate_tests(metafunc):
     if "database_url" in metafunc.fixturenames:
         wanted = selected_backends()
+        backends = BACKENDS
+        if BROWSER_TESTS in Path(metafunc.definition.fspath).parents:
+            # A browser proves a page's flow; both databases are proven by the services and
+            # views tests. One is enough here: production's when it is selected.
+            backends = ["postgresql" if "postgresql" in wanted else "sqlite"]
         params = [
             pytest.param(
                 name,
@@ -42,7 +51,7 @@ def pytest_generate_tests(metafunc):
                 if name in wanted
                 else pytest.mark.skip(reason=f"HALL_TEST_DATABASES leaves out {name}"),
             )
-            for name in BACKENDS
+            for name in backends
         ]
         metafunc.parametrize("database_url", params, indirect=True, scope="session")
 
