@@ -17,6 +17,8 @@ def test_staff_signs_in_switches_language_and_large_text(page, live_server, hall
 
     page.get_by_role("button", name="Large text").click()
     page.locator("html.large-text").wait_for(state="attached")
+    # The class can be there before the new page's stylesheet applies: wait for the page.
+    page.wait_for_load_state("load")
     font_size = page.evaluate("getComputedStyle(document.documentElement).fontSize")
     assert float(font_size.removesuffix("px")) >= 24
 
