@@ -19,7 +19,7 @@ ANY_HOUR  ?= 2026-12-05T03:00:00 2026-12-08T21:30:00 2026-12-05T12:00:00 \
              2026-12-05T21:30:00 2026-12-08T03:00:00 2026-12-08T12:00:00
 QUICK_TESTS ?= tests/services tests/views -m "not slow and not browser"
 
-.PHONY: run test test-any-hour bench lint format i18n translations services test-tools several-hosts \
+.PHONY: run test test-any-hour bench lint typecheck format i18n translations services test-tools several-hosts \
 	clean
 
 run: $(VENV)/.runtime translations
@@ -53,6 +53,10 @@ bench: $(VENV)/.dev translations services
 lint: $(VENV)/.dev
 	$(BIN)/ruff check hallapp tests bench
 	$(BIN)/bandit --quiet --recursive hallapp wsgi.py
+
+# The services and models, type-checked (pyproject.toml's [tool.mypy]).
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy
 
 format: $(VENV)/.dev
 	$(BIN)/ruff format hallapp tests bench

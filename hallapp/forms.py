@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice
 
+from hallapp.extensions import db
 from hallapp.services.errors import HallError
 
 
@@ -21,3 +22,22 @@ def attach_error(form: FlaskForm, error: HallError, default_field: str | None = 
 def choices(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
     """(value, label) pairs as WTForms options."""
     return [SelectChoice(value, label) for value, label in pairs]
+
+
+def submit(form: FlaskForm, save, *, done, invalid, default_field: str | None = None):
+    """The one way a screen saves a form.
+
+    A valid form goes to `save` (one use case, one transaction) and its result to `done`.
+    Bad input, or a rule of the hall refusing (HallError), shows the form again with the
+    message beside its field, as 422, after rolling back whatever the refused use case
+    had begun: nothing half-written survives a refusal.
+    """
+    if form.validate_on_submit():
+        try:
+            result = save()
+        except HallError as error:
+            db.session.rollback()
+            attach_error(form, error, default_field)
+        else:
+            return done(result)
+    return invalid(), 422

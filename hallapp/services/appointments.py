@@ -23,6 +23,7 @@ from hallapp.extensions import db
 from hallapp.models import Appointment, AppointmentSlot, Hall, Service, Staff
 from hallapp.services import audit, calendar, guidance, identity
 from hallapp.services.errors import HallError, InvalidValue, NotFound
+from hallapp.services.textfiles import decode_csv
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over the phone
 
@@ -402,18 +403,6 @@ class ImportResult:
         return not self.errors
 
 
-def decode_upload(data: bytes) -> str:
-    """Booking platforms export UTF-8 (often with a BOM) or GB18030."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidValue(
-        _l("The file is neither UTF-8 nor GB18030 text. Export it again as CSV."), field="file"
-    )
-
-
 def _parse_header(row: list[str]) -> list[str] | None:
     names = [HEADER_ALIASES.get(cell.strip(), cell.strip().lower()) for cell in row]
     if sorted(names) != sorted(HEADER):
@@ -447,7 +436,7 @@ def import_bookings(hall: Hall, data: bytes, *, actor: Staff | None, now: dateti
     with no error is written, in one short transaction, so SQLite's single writer is held
     for the writing alone and the board, the API and /healthz keep answering meanwhile.
     """
-    text = decode_upload(data)
+    text = decode_csv(data)
     reader = csv.reader(io.StringIO(text))
     result = ImportResult()
     try:

@@ -71,6 +71,7 @@ from hallapp.services.identity import (
     keyed_hash,
     mask,
 )
+from hallapp.services.textfiles import decode_csv
 
 MAX_IMPORT_ROWS = 2000
 MAX_IMPORT_COLUMNS = 30
@@ -594,14 +595,10 @@ def _read_rows(filename: str, data: bytes) -> list[list[str]]:
     if not data:
         raise ImportRejected(_l("The file is empty."))
     if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ImportRejected(_l("The CSV file is not in UTF-8 or GB18030 text."))
+        try:
+            text = decode_csv(data)
+        except InvalidValue as error:
+            raise ImportRejected(error.message) from error
         try:
             return _bounded_rows(csv.reader(io.StringIO(text)))
         except csv.Error as error:  # e.g. a field beyond the csv module's 128 KiB

@@ -91,6 +91,11 @@ def flag_for(in_hall: timedelta, target_minutes: int) -> str:
     return ""
 
 
+def whole_minutes(span: timedelta | None) -> int | None:
+    """A span told to a person, in whole minutes rounded up: a promise, not a guess low."""
+    return None if span is None else math.ceil(span.total_seconds() / 60)
+
+
 @dataclass(frozen=True)
 class Estimate:
     """The expected wait before being called, or why there is none.
@@ -104,8 +109,7 @@ class Estimate:
 
     @property
     def minutes(self) -> int | None:
-        """Whole minutes, rounded up: a promise, not a guess low."""
-        return None if self.wait is None else math.ceil(self.wait.total_seconds() / 60)
+        return whole_minutes(self.wait)
 
 
 def estimate(ahead: int, mean_service: timedelta | None, open_counters: int) -> Estimate:

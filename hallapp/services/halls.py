@@ -3,6 +3,7 @@
 import re
 from collections.abc import Sequence
 from datetime import time
+from typing import Protocol, TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -15,6 +16,27 @@ from hallapp.services.errors import Duplicate, InvalidValue, NotFound
 
 HALL_CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 SERVICE_CODE = re.compile(r"^[A-Z]$")
+
+
+class InHall(Protocol):
+    id: int
+    hall_id: int
+
+
+Row = TypeVar("Row", bound=InHall)
+
+
+def get_in_hall(model: type[Row], row_id: int, hall: Hall | int) -> Row:
+    """The `model` row with this id in this hall, else NotFound (404).
+
+    An id from a URL or a form is someone's guess: a row of another hall is as absent as one
+    that never existed, so no screen can read or change a neighbour hall's records.
+    """
+    hall_id = hall if isinstance(hall, int) else hall.id
+    row = db.session.get(model, row_id)
+    if row is None or row.hall_id != hall_id:
+        raise NotFound()
+    return row
 
 
 def get_hall(code: str) -> Hall:

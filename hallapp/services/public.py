@@ -213,12 +213,6 @@ class TicketState:
 TONES = {"waiting": "warn", "called": "ok", "serving": "ok", "no_show": "danger"}
 
 
-def _minutes(wait: timedelta | None) -> int | None:
-    if wait is None:
-        return None
-    return int(-(-wait.total_seconds() // 60))  # rounded up: a promise, not a guess low
-
-
 def ticket_state(ticket: Ticket, *, now: datetime) -> TicketState:
     """What a citizen may know about their own ticket: status, place, wait, counter."""
     from hallapp.services import journey, queue
@@ -228,7 +222,7 @@ def ticket_state(ticket: Ticket, *, now: datetime) -> TicketState:
     visit_minutes = None
     if ticket.status == "done":
         took = journey.visit_duration(ticket.visit)
-        visit_minutes = _minutes(took) if took is not None else None
+        visit_minutes = hall_now.whole_minutes(took)
     successor = None
     if ticket.status == "transferred":
         successor = db.session.scalar(

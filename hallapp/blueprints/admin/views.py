@@ -25,7 +25,7 @@ from hallapp.blueprints.admin.forms import (
     StaffEditForm,
 )
 from hallapp.extensions import db
-from hallapp.forms import attach_error, choices
+from hallapp.forms import attach_error, choices, submit
 from hallapp.htmx import render_page
 from hallapp.i18n import HALL_TIMEZONE
 from hallapp.models import Counter, DeviceToken, Hall, OutboxMessage, Service, Staff, utcnow
@@ -53,19 +53,6 @@ def _get(model, object_id: int):
     if obj is None:
         abort(404)
     return obj
-
-
-def _submit(form, save, *, done, invalid):
-    """Save a valid form; on a rule's refusal or bad input, show the form again (422)."""
-    if form.validate_on_submit():
-        try:
-            result = save()
-        except HallError as error:
-            db.session.rollback()
-            attach_error(form, error)
-        else:
-            return done(result)
-    return invalid(), 422
 
 
 def _hall_choices():
@@ -101,7 +88,7 @@ def _save_hall(hall: Hall | None, form: HallForm) -> Hall:
 @admin_only
 def create_hall():
     form = HallForm(prefix="new")
-    return _submit(
+    return submit(
         form,
         lambda: _save_hall(None, form),
         done=lambda hall: render_template(
@@ -134,7 +121,7 @@ def hall_row(hall_id):
 def update_hall(hall_id):
     hall = _get(Hall, hall_id)
     form = HallForm(prefix=f"hall-{hall.id}")
-    return _submit(
+    return submit(
         form,
         lambda: _save_hall(hall, form),
         done=lambda saved: render_template("admin/_hall_row.html", hall=saved, saved=True),
@@ -187,7 +174,7 @@ def _save_service(service: Service | None, hall: Hall, form: ServiceForm) -> Ser
 def create_service():
     hall = _selected_hall()
     form = ServiceForm(prefix="new")
-    return _submit(
+    return submit(
         form,
         lambda: _save_service(None, hall, form),
         done=lambda service: render_template(
@@ -219,7 +206,7 @@ def service_row(service_id):
 def update_service(service_id):
     service = _get(Service, service_id)
     form = ServiceForm(prefix=f"service-{service.id}")
-    return _submit(
+    return submit(
         form,
         lambda: _save_service(service, service.hall, form),
         done=lambda saved: render_template("admin/_service_row.html", service=saved, saved=True),
@@ -260,7 +247,7 @@ def _save_counter(counter: Counter | None, hall: Hall, form: CounterForm) -> Cou
 def create_counter():
     hall = _selected_hall()
     form = CounterForm(prefix="new")
-    return _submit(
+    return submit(
         form,
         lambda: _save_counter(None, hall, form),
         done=lambda counter: render_template(
@@ -296,7 +283,7 @@ def counter_row(counter_id):
 def update_counter(counter_id):
     counter = _get(Counter, counter_id)
     form = CounterForm(prefix=f"counter-{counter.id}")
-    return _submit(
+    return submit(
         form,
         lambda: _save_counter(counter, counter.hall, form),
         done=lambda saved: render_template("admin/_counter_row.html", counter=saved, saved=True),
@@ -327,7 +314,7 @@ def create_staff():
         fresh.hall.choices = _hall_choices()
         return render_template("admin/_staff_created.html", member=member, form=fresh)
 
-    return _submit(
+    return submit(
         form,
         lambda: accounts.create_staff(
             hall=_get(Hall, int(form.hall.data)),
@@ -373,7 +360,7 @@ def update_staff(staff_id):
     member = _get(Staff, staff_id)
     form = StaffEditForm(prefix=f"staff-{member.id}")
     form.hall.choices = _hall_choices()
-    return _submit(
+    return submit(
         form,
         lambda: accounts.update_staff(
             member,
@@ -399,7 +386,7 @@ def reset_password(staff_id):
     member = _get(Staff, staff_id)
     form = ResetPasswordForm(prefix=f"staff-{member.id}-pw")
     status = 422
-    if form.validate_on_submit():
+    if form.validate_onsubmit():
         try:
             accounts.reset_password(member, form.password.data, actor=current_user)
         except HallError as error:
@@ -487,7 +474,7 @@ def create_device():
             form=DeviceForm(prefix="new", formdata=None),
         )
 
-    return _submit(
+    return submit(
         form,
         lambda: devices.create_device_token(
             hall,

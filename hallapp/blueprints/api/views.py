@@ -5,9 +5,8 @@ functions the counter console uses.
 
 import contextlib
 import json
-import math
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import wraps
 
 from flask import current_app, g, jsonify, request
@@ -132,10 +131,6 @@ class MalformedJson(InvalidValue):
 ERRORS.insert(0, (MalformedJson, 400, "malformed_json"))
 
 
-def _minutes(wait: timedelta | None) -> int | None:
-    return None if wait is None else math.ceil(wait.total_seconds() / 60)
-
-
 def ticket_json(ticket: Ticket, now: datetime) -> dict:
     """What anyone holding the public id may know: nothing about the person."""
     counter = db.session.get(Counter, ticket.counter_id) if ticket.counter_id else None
@@ -147,7 +142,7 @@ def ticket_json(ticket: Ticket, now: datetime) -> dict:
         "service": ticket.service.code,
         "status": ticket.status,
         "position": ahead,
-        "estimated_wait_minutes": _minutes(wait),
+        "estimated_wait_minutes": hall_now.whole_minutes(wait),
         "counter": counter.number if counter else None,
         "issued_at": ticket.issued_at.isoformat(),
         "called_at": ticket.called_at.isoformat() if ticket.called_at else None,

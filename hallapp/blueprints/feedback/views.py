@@ -1,9 +1,7 @@
 """Citizen suggestions: the public form and tracking page, staff entry, the supervisors' desk."""
 
-import io
 from datetime import timedelta
 
-import segno
 from flask import (
     Response,
     abort,
@@ -51,7 +49,7 @@ from hallapp.htmx import is_partial, redirect_after_post, render_page
 from hallapp.i18n import service_day
 from hallapp.models import DeviceToken, ReplyTemplate, Staff, utcnow
 from hallapp.phone_links import phone_url
-from hallapp.services import calendar, feedback, halls, queue, ratings
+from hallapp.services import calendar, feedback, halls, qr, queue, ratings
 from hallapp.services.errors import HallError, NotFound
 from hallapp.validation import bounded_int
 
@@ -67,9 +65,7 @@ def _hall(code: str):
 
 
 def _qr_svg(url: str) -> Response:
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=6, border=2, title=url)
-    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response = Response(qr.qr_svg(url, scale=6), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response
 

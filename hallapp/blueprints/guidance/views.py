@@ -3,10 +3,8 @@
 Guides work on a tablet with one hand: big targets, a search box that also takes a
 card swipe, and pages that answer htmx with the piece that changed."""
 
-import io
 from datetime import date, timedelta
 
-import segno
 from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -32,7 +30,7 @@ from hallapp.htmx import is_partial, redirect_after_post, render_page, unchanged
 from hallapp.i18n import HALL_TIMEZONE, localized
 from hallapp.models import Appointment, Hall, Service, Staff, StaffRole, utcnow
 from hallapp.phone_links import checklist_url
-from hallapp.services import appointments, audit, guidance, halls, identity, reports
+from hallapp.services import appointments, audit, guidance, halls, identity, qr, reports
 from hallapp.services.errors import HallError, NotFound
 from hallapp.validation import bounded_int
 
@@ -245,9 +243,7 @@ def checklist_qr(hall_code, service_code):
     service = _public_service(hall_code, service_code)
     link = checklist_url(service)
     # A standalone SVG (with its namespace), so <img src> and phones can open it.
-    buffer = io.BytesIO()
-    segno.make(link, error="m").save(buffer, kind="svg", scale=4, border=2, title=link)
-    response = Response(buffer.getvalue(), mimetype="image/svg+xml")
+    response = Response(qr.qr_svg(link), mimetype="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
 
