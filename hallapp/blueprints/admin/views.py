@@ -386,7 +386,7 @@ def reset_password(staff_id):
     member = _get(Staff, staff_id)
     form = ResetPasswordForm(prefix=f"staff-{member.id}-pw")
     status = 422
-    if form.validate_onsubmit():
+    if form.validate_on_submit():
         try:
             accounts.reset_password(member, form.password.data, actor=current_user)
         except HallError as error:
