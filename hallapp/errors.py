@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from hallapp.extensions import db
 from hallapp.htmx import is_partial
+from hallapp.services.errors import NotFound
 
 TITLES = {
     400: lambda: _("The request could not be understood"),
@@ -57,6 +58,12 @@ def register(app: Flask) -> None:
         if error.code is None or error.code < 400:
             return error
         return render_error(error.code, getattr(error, "explanation", None))
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound):
+        # A service's NotFound left to the page (get_in_hall: no such row, or another
+        # hall's) is the plain 404; forms turn it into a message beside the field instead.
+        return render_error(404)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)

@@ -8,9 +8,14 @@ def is_partial() -> bool:
     return request.headers.get("HX-Request") == "true" and "HX-Boosted" not in request.headers
 
 
-def render_page(page: str, partial: str, status: int = 200, **context) -> tuple[str, int]:
+def render_shape(page: str, partial: str, **context) -> str:
     """The full page for navigation, the partial when htmx asks for it."""
-    return render_template(partial if is_partial() else page, **context), status
+    return render_template(partial if is_partial() else page, **context)
+
+
+def render_page(page: str, partial: str, status: int = 200, **context) -> tuple[str, int]:
+    """render_shape with a status."""
+    return render_shape(page, partial, **context), status
 
 
 def hx_redirect(location: str) -> Response:

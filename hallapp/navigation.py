@@ -132,19 +132,19 @@ NAV_ITEMS: list[NavItem] = [
         _l("Reply templates, reply deadlines, the display board"),
     ),
     NavItem(
-        "feedback.calendar",
+        "admin.calendar",
         _l("Hall calendar"),
         frozenset({"supervisor"}),
         _l("Public holidays and make-up working days"),
     ),
     NavItem(
-        "feedback.appeals",
+        "ratings.appeals",
         _l("Rating appeals"),
         frozenset({"supervisor"}),
         _l("Officers' appeals against visit ratings"),
     ),
     NavItem(
-        "feedback.my_ratings",
+        "ratings.my_ratings",
         _l("My ratings"),
         frozenset({"counter", "enterprise"}),
         _l("How citizens rated your service; appeal an unfair rating"),

@@ -1,10 +1,11 @@
 """Test helpers for citizen suggestions."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from hallapp.blueprints.feedback.spam import form_stamp
 from hallapp.models import Hall, Staff, Suggestion
-from hallapp.services import feedback
+from hallapp.services import calendar, feedback
 
 # Monday 2 November 2026, 10:00 in the hall (02:00 UTC).
 MONDAY_10AM = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -19,6 +20,13 @@ def make_suggestion(
     **fields,
 ) -> Suggestion:
     return feedback.submit_suggestion(hall, text=text, category=category, now=now, **fields)
+
+
+def next_working_day(hall: Hall, day: date) -> date:
+    """The working day after `day`, as the reply deadlines count them."""
+    start = datetime.combine(day, time(10), tzinfo=ZoneInfo(hall.timezone))
+    deadline = calendar.working_day_deadline(hall, start, 1)  # the end of that day
+    return (deadline - timedelta(days=1)).date()
 
 
 def old_stamp(seconds: int = 60) -> str:

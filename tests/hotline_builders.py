@@ -3,8 +3,7 @@
 from datetime import date
 
 from hallapp.models import utcnow
-from hallapp.services import appointments, guidance
-from hallapp.services.guidance import ItemInput
+from hallapp.services import appointments, checklists
 
 
 def passport(hall):
@@ -13,12 +12,12 @@ def passport(hall):
 
 def ready_for_calls(hall, day: date | None = None):
     service = passport(hall)
-    guidance.save_checklist(
+    checklists.save_checklist(
         service,
         [
-            ItemInput("居民身份证", "Resident identity card"),
-            ItemInput("近期免冠照片", "Recent photo"),
-            ItemInput("户口簿", "Household register", required=False),
+            checklists.ItemInput("居民身份证", "Resident identity card"),
+            checklists.ItemInput("近期免冠照片", "Recent photo"),
+            checklists.ItemInput("户口簿", "Household register", required=False),
         ],
         actor=None,
         now=utcnow(),

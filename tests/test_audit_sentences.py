@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from hallapp.audit_labels import SENTENCES
 from hallapp.models import AuditEntry
-from hallapp.services import audit, feedback, guidance
+from hallapp.services import audit, cases, feedback, feedback_settings
 from tests.builders import make_staff
 from tests.feedback_builders import MONDAY_10AM, make_suggestion, replied_and_closed
 
@@ -57,7 +57,7 @@ def test_every_suggestion_step_is_in_the_audit_log(db, hall):
 
 def test_the_audit_page_reads_as_sentences_and_still_filters_by_code(login_as, hall, db):
     boss = login_as("supervisor")
-    feedback.set_show_on_display(hall, True, actor=boss.staff)
+    feedback_settings.set_show_on_display(hall, True, actor=boss.staff)
     audit.record("auth.login", actor=boss.staff, now=MONDAY_10AM)
     db.session.commit()
     page = boss.get("/admin/audit")
@@ -75,7 +75,7 @@ def test_every_look_at_contact_or_identity_data_is_logged(login_as, hall, db):
     from tests.enterprise_builders import make_enterprise
 
     guide = login_as("guide")
-    case = guidance.open_case(
+    case = cases.open_case(
         hall,
         kind="home_visit",
         owner=None,

@@ -10,6 +10,7 @@ from hallapp.blueprints.hotline import bp as hotline_bp
 from hallapp.blueprints.main import bp as main_bp
 from hallapp.blueprints.public import bp as public_bp
 from hallapp.blueprints.queue import bp as queue_bp
+from hallapp.blueprints.ratings import bp as ratings_bp
 from hallapp.blueprints.reports import bp as reports_bp
 from hallapp.blueprints.supervision import bp as supervision_bp
 
@@ -23,6 +24,7 @@ BLUEPRINTS = [
     guidance_bp,
     enterprise_bp,
     feedback_bp,
+    ratings_bp,
     reports_bp,
     hotline_bp,
     supervision_bp,

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from hallapp.extensions import db
 from hallapp.models import Hall
 from hallapp.models.calendar import CalendarDay
-from hallapp.services import audit
-from hallapp.services.errors import Duplicate, InvalidValue, NotFound
+from hallapp.services import audit, halls
+from hallapp.services.errors import Duplicate, InvalidValue
 
 
 def _overrides(hall: Hall, start: date, end: date) -> dict[date, str]:
@@ -32,10 +32,6 @@ def _is_working(day: date, overrides: dict[date, str]) -> bool:
     if kind is not None:
         return kind == "workday"
     return day.isoweekday() <= 5
-
-
-def is_working_day(hall: Hall, day: date) -> bool:
-    return _is_working(day, _overrides(hall, day, day))
 
 
 def is_open_day(hall: Hall, day: date) -> bool:
@@ -58,18 +54,6 @@ def working_day_deadline(hall: Hall, start: datetime, working_days: int) -> date
         if _is_working(day, overrides):
             counted += 1
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-
-
-def working_days_between(hall: Hall, start: date, end: date) -> int:
-    """Working days after `start` up to and including `end`."""
-    if end <= start:
-        return 0
-    overrides = _overrides(hall, start, end)
-    return sum(
-        1
-        for offset in range(1, (end - start).days + 1)
-        if _is_working(start + timedelta(days=offset), overrides)
-    )
 
 
 def list_days(hall: Hall, start: date | None = None) -> list[CalendarDay]:
@@ -102,9 +86,7 @@ def add_day(hall: Hall, day: date, kind: str, note: str, *, actor) -> CalendarDa
 
 def remove_day(hall: Hall, day_id: int, *, actor) -> None:
     """Take a date out of the calendar; it becomes an ordinary weekday or weekend again."""
-    row = db.session.get(CalendarDay, day_id)
-    if row is None or row.hall_id != hall.id:
-        raise NotFound()
+    row = halls.get_in_hall(CalendarDay, day_id, hall)
     audit.record(
         "calendar.remove",
         actor=actor,

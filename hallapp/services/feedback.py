@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import statistics
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from hallapp.extensions import db
 from hallapp.models import (
@@ -23,11 +21,10 @@ from hallapp.models import (
     SUGGESTION_CATEGORIES,
     SUGGESTION_CHANNELS,
     SUGGESTION_OPEN_STATUSES,
+    SUGGESTION_STATUSES,
     URGENCIES,
-    FeedbackSetting,
     Hall,
     ReplyDeadline,
-    ReplyTemplate,
     Staff,
     Suggestion,
     SuggestionAction,
@@ -38,14 +35,12 @@ from hallapp.models import (
 from hallapp.services import audit
 from hallapp.services.calendar import working_day_deadline
 from hallapp.services.errors import HallError, InvalidValue, NotFound
-from hallapp.validation import bounded_int
 
 # No 0/O, 1/I/L: a code read aloud on the hotline or copied from a slip stays unambiguous.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 10
 MAX_TEXT = 4000
 DEFAULT_REPLY_DAYS = 5
-INBOX_LIMIT = 300
 # The roles that can open a suggestion and act on it; only they may own one.
 ACTING_ROLES = ("supervisor",)
 # Mainland mobiles, landlines with area code, optionally +86: what the hall can call back.
@@ -98,15 +93,48 @@ def _event(
     return event
 
 
-def _move(suggestion: Suggestion, allowed: tuple[str, ...], to: str) -> str:
-    if suggestion.status not in allowed:
-        raise IllegalStep()
-    before = suggestion.status
+# The workflow of a suggestion in one table: the statuses each step may be taken from.
+STEPS: dict[str, tuple[str, ...]] = {
+    "triage": SUGGESTION_OPEN_STATUSES,
+    "start": ("triaged",),
+    "action": ("new", "triaged", "in_progress", "replied"),
+    "reply": ("triaged", "in_progress", "replied"),
+    "close": ("triaged", "in_progress", "replied"),
+    "duplicate": SUGGESTION_OPEN_STATUSES,
+    "reopen": ("replied", "closed"),
+    "publish": ("closed",),
+    "unpublish": ("closed",),
+    "follow_up": SUGGESTION_STATUSES,
+    "note": SUGGESTION_STATUSES,
+}
+
+
+def allowed_steps(suggestion: Suggestion) -> frozenset[str]:
+    """The steps the workflow allows the suggestion as it stands: the screen offers these
+    buttons and each step refuses when it is not among them."""
+    steps = {step for step, starts in STEPS.items() if suggestion.status in starts}
+    # "You said, we did" shows the work of the original, never a duplicate's, and once.
+    if suggestion.duplicate_of_id is not None or suggestion.published:
+        steps.discard("publish")
+    if not suggestion.published:
+        steps.discard("unpublish")
+    return frozenset(steps)
+
+
+def _check(suggestion: Suggestion, step: str, refusal: IllegalStep | None = None) -> str:
+    """Refuse a step the workflow does not allow; the status it starts from."""
+    if step not in allowed_steps(suggestion):
+        raise refusal or IllegalStep()
+    return suggestion.status
+
+
+def _move(suggestion: Suggestion, step: str, to: str) -> str:
+    before = _check(suggestion, step)
     suggestion.status = to
     return before
 
 
-def _clean_text(text: str | None, field: str = "text") -> str:
+def clean_text(text: str | None, field: str = "text") -> str:
     text = (text or "").strip()
     if not text:
         raise InvalidValue(_l("Please write your suggestion."), field=field)
@@ -159,61 +187,11 @@ def reply_days(hall: Hall, category: str) -> int:
     return days or DEFAULT_REPLY_DAYS
 
 
-def reply_deadlines(hall: Hall) -> dict[str, int]:
-    return {category: reply_days(hall, category) for category in SUGGESTION_CATEGORIES}
+def submit_suggestion(hall: Hall, *, text: str, now: datetime, **details: Any) -> Suggestion:
+    """Take a suggestion in the citizen's own words; its reply deadline starts now.
 
-
-def set_reply_deadline(hall: Hall, category: str, working_days: int, *, actor: Staff) -> None:
-    """Supervisors choose how many working days each category has; new items follow it."""
-    if category not in SUGGESTION_CATEGORIES:
-        raise InvalidValue(field="category")
-    if not 1 <= working_days <= 60:
-        raise InvalidValue(_l("Between 1 and 60 working days."), field="working_days")
-    row = db.session.scalar(
-        select(ReplyDeadline).where(
-            ReplyDeadline.hall_id == hall.id, ReplyDeadline.category == category
-        )
-    )
-    if row is None:
-        row = ReplyDeadline(hall_id=hall.id, category=category, working_days=working_days)
-        db.session.add(row)
-    row.working_days = working_days
-    audit.record(
-        "feedback.deadline",
-        actor=actor,
-        hall_id=hall.id,
-        target=category,
-        summary=str(working_days),
-    )
-    db.session.commit()
-
-
-def submit_suggestion(
-    hall: Hall,
-    *,
-    text: str,
-    category: str,
-    now: datetime,
-    contact_phone: str | None = None,
-    wants_reply: bool = False,
-    channel: str = "form",
-    recorded_by: Staff | None = None,
-    visit_ref: str | None = None,
-    callback_required: bool = False,
-) -> Suggestion:
-    """Take a suggestion in the citizen's own words; its reply deadline starts now."""
-    suggestion = new_suggestion(
-        hall,
-        text=_clean_text(text),
-        category=category,
-        now=now,
-        contact_phone=contact_phone,
-        wants_reply=wants_reply,
-        channel=channel,
-        recorded_by=recorded_by,
-        visit_ref=visit_ref,
-        callback_required=callback_required,
-    )
+    `details` are new_suggestion's: category, contact_phone, wants_reply, channel, ..."""
+    suggestion = new_suggestion(hall, text=clean_text(text), now=now, **details)
     db.session.commit()
     return suggestion
 
@@ -274,13 +252,6 @@ def find_by_code(hall: Hall, code: str) -> Suggestion:
     return suggestion
 
 
-def get_suggestion(hall: Hall, suggestion_id: int) -> Suggestion:
-    suggestion = db.session.get(Suggestion, suggestion_id)
-    if suggestion is None or suggestion.hall_id != hall.id:
-        raise NotFound()
-    return suggestion
-
-
 def triage(
     suggestion: Suggestion,
     *,
@@ -302,9 +273,7 @@ def triage(
             _l("%(name)s cannot open suggestions; choose a supervisor.", name=owner.full_name),
             field="owner",
         )
-    if suggestion.status not in SUGGESTION_OPEN_STATUSES:
-        raise IllegalStep()
-    before = suggestion.status
+    before = _check(suggestion, "triage")
     if before == "new":
         suggestion.status = "triaged"
     if category != suggestion.category:
@@ -322,7 +291,7 @@ def triage(
 
 def start_work(suggestion: Suggestion, *, actor: Staff, now: datetime) -> Suggestion:
     """The owner starts on it."""
-    before = _move(suggestion, ("triaged",), "in_progress")
+    before = _move(suggestion, "start", "in_progress")
     _event(suggestion, "started", actor=actor, now=now, from_status=before)
     db.session.commit()
     return suggestion
@@ -330,8 +299,8 @@ def start_work(suggestion: Suggestion, *, actor: Staff, now: datetime) -> Sugges
 
 def reply(suggestion: Suggestion, *, actor: Staff, now: datetime, text: str) -> Suggestion:
     """Publish the reply the citizen reads on the tracking page; a later reply replaces it."""
-    text = _clean_text(text, field="reply")
-    before = _move(suggestion, ("triaged", "in_progress", "replied"), "replied")
+    text = clean_text(text, field="reply")
+    before = _move(suggestion, "reply", "replied")
     suggestion.public_reply = text
     if suggestion.replied_at is None:
         suggestion.replied_at = now
@@ -346,13 +315,12 @@ def has_callback(suggestion: Suggestion) -> bool:
 
 def close(suggestion: Suggestion, *, actor: Staff, now: datetime) -> Suggestion:
     """Close it: a citizen who asked for a reply must have one, a callback must be logged."""
-    if suggestion.status not in ("triaged", "in_progress", "replied"):
-        raise IllegalStep()
+    _check(suggestion, "close")
     if suggestion.wants_reply and not suggestion.public_reply:
         raise ReplyRequired()
     if suggestion.callback_required and not has_callback(suggestion):
         raise CallbackRequired()
-    before = _move(suggestion, ("triaged", "in_progress", "replied"), "closed")
+    before = _move(suggestion, "close", "closed")
     suggestion.closed_at = now
     _event(suggestion, "closed", actor=actor, now=now, from_status=before)
     db.session.commit()
@@ -364,7 +332,7 @@ def reopen(suggestion: Suggestion, *, actor: Staff, now: datetime, reason: str) 
     reason = (reason or "").strip()
     if not reason:
         raise InvalidValue(_l("Say why it is reopened."), field="reason")
-    before = _move(suggestion, ("replied", "closed"), "in_progress")
+    before = _move(suggestion, "reopen", "in_progress")
     suggestion.closed_at = None
     suggestion.duplicate_of_id = None
     suggestion.published = False
@@ -387,7 +355,7 @@ def mark_duplicate(
         raise InvalidValue(_l("No suggestion of this hall has that code."), field="original")
     if original.id == suggestion.id or original.duplicate_of_id == suggestion.id:
         raise InvalidValue(_l("A suggestion cannot duplicate itself."), field="original")
-    before = _move(suggestion, SUGGESTION_OPEN_STATUSES, "closed")
+    before = _move(suggestion, "duplicate", "closed")
     suggestion.duplicate_of_id = original.id
     suggestion.closed_at = now
     _event(
@@ -404,7 +372,8 @@ def mark_duplicate(
 
 def add_note(suggestion: Suggestion, *, actor: Staff, now: datetime, text: str) -> SuggestionNote:
     """An internal note for colleagues; the citizen never sees it."""
-    text = _clean_text(text, field="text")
+    _check(suggestion, "note")
+    text = clean_text(text, field="text")
     note = SuggestionNote(author_id=actor.id, at=now, text=text)
     suggestion.notes.append(note)
     _event(suggestion, "note", actor=actor, now=now, from_status=suggestion.status)
@@ -416,9 +385,8 @@ def record_action(
     suggestion: Suggestion, *, actor: Staff, now: datetime, text: str
 ) -> SuggestionAction:
     """What the hall did about it."""
-    if suggestion.status == "closed":
-        raise IllegalStep()
-    text = _clean_text(text, field="text")
+    _check(suggestion, "action")
+    text = clean_text(text, field="text")
     action = SuggestionAction(author_id=actor.id, at=now, text=text)
     suggestion.actions.append(action)
     _event(suggestion, "action", actor=actor, now=now, from_status=suggestion.status, detail=text)
@@ -436,11 +404,12 @@ def record_follow_up(
     outcome: str,
 ) -> SuggestionFollowUp:
     """A call or an invitation to come and try, with the date and what the citizen said."""
+    _check(suggestion, "follow_up")
     if kind not in FOLLOW_UP_KINDS:
         raise InvalidValue(field="kind")
     if happened_on > now.astimezone(ZoneInfo(suggestion.hall.timezone)).date():
         raise InvalidValue(_l("A follow-up cannot be in the future."), field="happened_on")
-    outcome = _clean_text(outcome, field="outcome")
+    outcome = clean_text(outcome, field="outcome")
     follow_up = SuggestionFollowUp(
         author_id=actor.id, at=now, kind=kind, happened_on=happened_on, outcome=outcome
     )
@@ -459,9 +428,12 @@ def record_follow_up(
 
 def publish(suggestion: Suggestion, *, actor: Staff, now: datetime, change: str) -> Suggestion:
     """Show a closed suggestion on "you said, we did", with the change in public words."""
-    if suggestion.status != "closed" or suggestion.duplicate_of_id is not None:
-        raise IllegalStep(_l("Only a closed suggestion that is not a duplicate can be published."))
-    suggestion.published_change = _clean_text(change, field="change")
+    _check(
+        suggestion,
+        "publish",
+        IllegalStep(_l("Only a closed suggestion that is not a duplicate can be published.")),
+    )
+    suggestion.published_change = clean_text(change, field="change")
     suggestion.published = True
     _event(suggestion, "published", actor=actor, now=now, from_status=suggestion.status)
     db.session.commit()
@@ -469,8 +441,8 @@ def publish(suggestion: Suggestion, *, actor: Staff, now: datetime, change: str)
 
 
 def unpublish(suggestion: Suggestion, *, actor: Staff, now: datetime) -> Suggestion:
-    if not suggestion.published:
-        raise IllegalStep()
+    """Take it off "you said, we did" again."""
+    _check(suggestion, "unpublish")
     suggestion.published = False
     _event(suggestion, "unpublished", actor=actor, now=now, from_status=suggestion.status)
     db.session.commit()
@@ -494,49 +466,6 @@ def view_contact(
     return suggestion.contact_phone
 
 
-@dataclass
-class InboxFilter:
-    status: str = ""  # "" means every open one, "all" every one
-    category: str = ""
-    age: str = ""  # "", day, week, older, overdue
-    owner: str = ""  # "", "me", "none", or a staff id
-
-
-def inbox(hall: Hall, filters: InboxFilter, *, me: Staff, now: datetime) -> list[Suggestion]:
-    """The supervisor's list: urgent and oldest deadline first."""
-    query = select(Suggestion).where(Suggestion.hall_id == hall.id)
-    if filters.status == "all":
-        pass
-    elif filters.status:
-        query = query.where(Suggestion.status == filters.status)
-    else:
-        query = query.where(Suggestion.status.in_(SUGGESTION_OPEN_STATUSES))
-    if filters.category:
-        query = query.where(Suggestion.category == filters.category)
-    if filters.age == "day":
-        query = query.where(Suggestion.created_at >= now - timedelta(days=1))
-    elif filters.age == "week":
-        query = query.where(Suggestion.created_at >= now - timedelta(days=7))
-    elif filters.age == "older":
-        query = query.where(Suggestion.created_at < now - timedelta(days=7))
-    elif filters.age == "overdue":
-        query = query.where(
-            Suggestion.status.in_(SUGGESTION_OPEN_STATUSES), Suggestion.due_at <= now
-        )
-    if filters.owner == "me":
-        query = query.where(Suggestion.owner_id == me.id)
-    elif filters.owner == "none":
-        query = query.where(Suggestion.owner_id.is_(None))
-    elif (owner_id := bounded_int(filters.owner)) is not None:
-        query = query.where(Suggestion.owner_id == owner_id)
-    query = (
-        query.options(selectinload(Suggestion.owner))
-        .order_by((Suggestion.urgency == "urgent").desc(), Suggestion.due_at, Suggestion.id)
-        .limit(INBOX_LIMIT)
-    )
-    return list(db.session.scalars(query))
-
-
 def can_act(staff: Staff) -> bool:
     """Whether this person can open a suggestion and take its steps."""
     return staff.active and staff.has_role(*ACTING_ROLES)
@@ -551,146 +480,3 @@ def possible_owners(hall: Hall) -> list[Staff]:
         )
         if can_act(staff)
     ]
-
-
-def said_and_done(hall: Hall, limit: int = 50) -> list[Suggestion]:
-    """Closed suggestions supervisors chose to publish, newest first."""
-    return list(
-        db.session.scalars(
-            select(Suggestion)
-            .where(Suggestion.hall_id == hall.id, Suggestion.published)
-            .order_by(Suggestion.closed_at.desc(), Suggestion.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def settings(hall: Hall) -> FeedbackSetting:
-    row = db.session.get(FeedbackSetting, hall.id)
-    return row or FeedbackSetting(hall_id=hall.id, show_on_display=False)
-
-
-def set_show_on_display(hall: Hall, show: bool, *, actor: Staff) -> None:
-    """Whether the display board shows "you said, we did" between calls."""
-    row = db.session.get(FeedbackSetting, hall.id)
-    if row is None:
-        row = FeedbackSetting(hall_id=hall.id)
-        db.session.add(row)
-    row.show_on_display = bool(show)
-    audit.record("feedback.display", actor=actor, hall_id=hall.id, summary=str(bool(show)))
-    db.session.commit()
-
-
-def display_items(hall: Hall, limit: int = 5) -> list[Suggestion]:
-    """What the board shows between calls; nothing when the hall has not asked for it."""
-    if not settings(hall).show_on_display:
-        return []
-    return said_and_done(hall, limit=limit)
-
-
-def active_templates(hall: Hall) -> list[ReplyTemplate]:
-    return list(
-        db.session.scalars(
-            select(ReplyTemplate)
-            .where(ReplyTemplate.hall_id == hall.id, ReplyTemplate.active)
-            .order_by(ReplyTemplate.title)
-        )
-    )
-
-
-def save_template(
-    hall: Hall, *, title: str, body: str, actor: Staff, template: ReplyTemplate | None = None
-) -> ReplyTemplate:
-    """Add or change a reply template of the hall."""
-    title = (title or "").strip()
-    if not title or len(title) > 120:
-        raise InvalidValue(_l("Give the template a title of up to 120 characters."), field="title")
-    body = _clean_text(body, field="body")
-    if template is None:
-        template = ReplyTemplate(hall_id=hall.id)
-        db.session.add(template)
-    template.title = title
-    template.body = body
-    template.active = True
-    db.session.flush()
-    audit.record(
-        "feedback.template.save", actor=actor, hall_id=hall.id, target=f"template:{template.id}"
-    )
-    db.session.commit()
-    return template
-
-
-def retire_template(template: ReplyTemplate, *, actor: Staff) -> None:
-    template.active = False
-    audit.record(
-        "feedback.template.retire",
-        actor=actor,
-        hall_id=template.hall_id,
-        target=f"template:{template.id}",
-    )
-    db.session.commit()
-
-
-@dataclass
-class FigureRow:
-    key: str
-    received: int = 0
-    replied: int = 0
-    replied_on_time: int = 0
-    reply_hours: list[float] = field(default_factory=list)
-
-    @property
-    def median_hours(self) -> float | None:
-        return round(statistics.median(self.reply_hours), 1) if self.reply_hours else None
-
-    @property
-    def on_time_share(self) -> float | None:
-        return self.replied_on_time / self.received if self.received else None
-
-
-@dataclass
-class Figures:
-    start: date
-    end: date
-    total: FigureRow
-    by_category: list[FigureRow]
-    by_channel: list[FigureRow]
-
-
-def figures(hall: Hall, start: date, end: date) -> Figures:
-    """Received, replied within deadline and median time to reply, for hall-local dates."""
-    tz = ZoneInfo(hall.timezone)
-    since = datetime.combine(start, time(0), tzinfo=tz)
-    until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=tz)
-    rows = db.session.execute(
-        select(
-            Suggestion.category,
-            Suggestion.channel,
-            Suggestion.created_at,
-            Suggestion.replied_at,
-            Suggestion.due_at,
-        ).where(
-            Suggestion.hall_id == hall.id,
-            Suggestion.created_at >= since,
-            Suggestion.created_at < until,
-            Suggestion.duplicate_of_id.is_(None),
-        )
-    )
-    total = FigureRow("total")
-    categories = {key: FigureRow(key) for key in SUGGESTION_CATEGORIES}
-    channels = {key: FigureRow(key) for key in SUGGESTION_CHANNELS}
-    for category, channel, created_at, replied_at, due_at in rows:
-        for row in (total, categories[category], channels[channel]):
-            row.received += 1
-            if replied_at is not None:
-                row.replied += 1
-                if replied_at <= due_at:
-                    row.replied_on_time += 1
-                row.reply_hours.append((replied_at - created_at).total_seconds() / 3600)
-    return Figures(
-        start=start,
-        end=end,
-        total=total,
-        by_category=[row for row in categories.values() if row.received],
-        by_channel=[row for row in channels.values() if row.received],
-    )

@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 
 from hallapp.extensions import db
-from hallapp.i18n import service_day, to_local
+from hallapp.i18n import format_local, service_day
 from hallapp.models import Appointment, Hall, Service, Staff, Suggestion
 from hallapp.models.guidance import DeskCase
-from hallapp.services import appointments, audit, feedback, guidance, notifications
+from hallapp.services import appointments, audit, cases, checklists, feedback, halls, notifications
 from hallapp.services.errors import InvalidValue, NotFound
 
 LINES = ("hotline_12345", "hotline_12367")
@@ -35,22 +35,19 @@ def _name(obj, locale: str, field: str = "name") -> str:
     return getattr(obj, f"{field}_{suffix}") or getattr(obj, f"{field}_zh")
 
 
-def _hall_service(hall: Hall, service_id: int | None) -> Service:
-    service = db.session.get(Service, service_id) if service_id else None
-    if service is None or service.hall_id != hall.id or not service.active:
+def find_service(hall: Hall, service_id: int | None) -> Service:
+    """The service the caller asks about: one this hall offers today."""
+    service = halls.get_in_hall(Service, service_id, hall) if service_id else None
+    if service is None or not service.active:
         raise NotFound(_l("Choose a service of this hall."))
     return service
-
-
-def find_service(hall: Hall, service_id: int | None) -> Service:
-    return _hall_service(hall, service_id)
 
 
 def checklist_params(service: Service, link: str, *, locale: str) -> dict:
     """The checklist as a text's values: the required documents, and the page with the rest.
 
     A long list is cut, never the link: the page has everything."""
-    version = guidance.current_checklist(service)
+    version = checklists.current_checklist(service)
     items = [item for item in (version.items if version else []) if item.required]
     lines = [f"{n}. {_name(item, locale, 'text')}" for n, item in enumerate(items, 1)]
     text = "\n".join(lines)
@@ -70,7 +67,7 @@ def text_checklist(
     locale: str = "zh_Hans_CN",
 ):
     """Send the service's checklist to the caller's phone."""
-    if guidance.current_checklist(service) is None:
+    if checklists.current_checklist(service) is None:
         raise InvalidValue(_l("This service has no checklist yet."), field="service")
     phone = notifications.normalize_phone(phone)
     message = notifications.text_to_phone(
@@ -96,12 +93,11 @@ def text_checklist(
 
 def booking_params(appointment: Appointment, *, locale: str) -> dict:
     slot = appointment.slot
-    starts = to_local(slot.starts_at)
     return {
         "code": appointment.code,
         "service": _name(slot.service, locale),
-        "day": starts.strftime("%Y-%m-%d"),
-        "time": starts.strftime("%H:%M"),
+        "day": format_local(slot.starts_at, "%Y-%m-%d"),
+        "time": format_local(slot.starts_at, "%H:%M"),
         "hall": _name(slot.hall, locale),
     }
 
@@ -118,25 +114,20 @@ def book_and_text(
 ) -> Appointment:
     """Book the caller a slot and text the booking code, or do neither."""
     phone = notifications.normalize_phone(phone)
-    try:
-        appointment = appointments.add_booking(
-            hall, slot_id, citizen_name=citizen_name, phone=phone, actor=actor, now=now
-        )
-        db.session.flush()
-        db.session.refresh(appointment)
-        notifications.text_to_phone(
-            hall.id,
-            phone,
-            f"booking-{appointment.id}",
-            "hotline_booking",
-            booking_params(appointment, locale=locale),
-            locale=locale,
-            now=now,
-        )
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
+    appointment = appointments.add_booking(
+        hall, slot_id, citizen_name=citizen_name, phone=phone, actor=actor, now=now
+    )
+    db.session.refresh(appointment)
+    notifications.text_to_phone(
+        hall.id,
+        phone,
+        f"booking-{appointment.id}",
+        "hotline_booking",
+        booking_params(appointment, locale=locale),
+        locale=locale,
+        now=now,
+    )
+    db.session.commit()
     return appointment
 
 
@@ -159,12 +150,17 @@ def record_suggestion(
     text = (text or "").strip()
     if not text:
         raise InvalidValue(_l("Write down what the caller said."), field="text")
+    try:
+        contact = feedback.normalize_phone(phone)
+    except InvalidValue as error:
+        # The caller's phone is the `phone` of every step of the call, wherever it is checked.
+        raise InvalidValue(error.message, field="phone") from None
     suggestion = feedback.new_suggestion(
         hall,
         text=text[: feedback.MAX_TEXT],
         category=category,
         now=now,
-        contact_phone=phone,
+        contact_phone=contact,
         wants_reply=wants_reply,
         channel=line,
         recorded_by=actor,
@@ -199,7 +195,7 @@ def open_policy_follow_up(
     if not (summary or "").strip():
         raise InvalidValue(_l("Write down what the caller is waiting for."), field="summary")
     phone = notifications.normalize_phone(phone)
-    return guidance.open_case(
+    return cases.open_case(
         hall,
         kind="policy_followup",
         owner=None,

@@ -321,6 +321,6 @@ def kiosk_swipe(hall: Hall, number: str, *, now: datetime) -> KioskSwipe:
     document = identity.check_document(document_type, number, today=today)
     bookings = appointments.bookings_for_number(hall, document.number, today)
     if bookings:
-        ticket = guidance.check_in(hall, bookings[0], actor=None, now=now)
+        ticket = appointments.check_in(hall, bookings[0], actor=None, now=now)
         return KioskSwipe(ticket=ticket, senior_age=None)
     return KioskSwipe(ticket=None, senior_age=guidance.senior_lane_age(document, today=today))

@@ -26,7 +26,7 @@ from hallapp.models import (
     VisitRating,
 )
 from hallapp.models.queue import OPEN_STATUSES as OPEN_TICKET_STATUSES
-from hallapp.services import audit, feedback
+from hallapp.services import audit, devices, feedback
 from hallapp.services.errors import HallError, InvalidValue, NotFound
 
 # Working days to verify a dissatisfied rating and put it right.
@@ -54,8 +54,8 @@ def last_finished_ticket(visit: Visit) -> Ticket | None:
     tickets = list(visit.tickets)
     if any(ticket.status in OPEN_TICKET_STATUSES for ticket in tickets):
         return None
-    done = [ticket for ticket in tickets if ticket.status == "done" and ticket.finished_at]
-    return max(done, key=lambda ticket: ticket.finished_at) if done else None
+    done = [(t.finished_at, t.id, t) for t in tickets if t.status == "done" and t.finished_at]
+    return max(done)[2] if done else None
 
 
 def rating_of(visit: Visit) -> VisitRating | None:
@@ -172,13 +172,6 @@ def pending_appeals(hall: Hall) -> list[VisitRating]:
     )
 
 
-def get_rating(hall: Hall, rating_id: int) -> VisitRating:
-    rating = db.session.get(VisitRating, rating_id)
-    if rating is None or rating.hall_id != hall.id:
-        raise NotFound()
-    return rating
-
-
 def appeal(rating: VisitRating, *, officer: Staff, reason: str, now: datetime) -> VisitRating:
     """The rated officer asks for a rating they believe unfair to be looked at again, once."""
     if rating.officer_id != officer.id or rating.appeal_state is not None:
@@ -232,8 +225,6 @@ def decide_appeal(
 
 def tablet_device(hall: Hall, counter_number: int, token: str, *, now: datetime):
     """The counter device token that opens the rating tablet beside this counter, or None."""
-    from hallapp.services import devices
-
     if not token or len(token) > 200:
         return None
     try:

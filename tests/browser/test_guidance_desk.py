@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from hallapp.extensions import db
 from hallapp.models import Ticket, VisitorIdentity, utcnow
-from hallapp.services import guidance
+from hallapp.services import checklists
 from tests.browser.conftest import WAIT_MS, serious_accessibility_violations, sign_in
 from tests.builders import PASSWORD, make_staff
 
@@ -52,11 +52,11 @@ def test_a_senior_with_a_missing_document_then_with_all_gets_a_printed_ticket(
     page = tablet
     hall.opens_at, hall.closes_at = time(0, 0), time(23, 59, 59)
     passport = next(s for s in hall.services if s.code == "A")
-    guidance.save_checklist(
+    checklists.save_checklist(
         passport,
         [
-            guidance.ItemInput("居民身份证", "Resident identity card"),
-            guidance.ItemInput("证件照片", "Photo", note_zh="大厅免费拍照"),
+            checklists.ItemInput("居民身份证", "Resident identity card"),
+            checklists.ItemInput("证件照片", "Photo", note_zh="大厅免费拍照"),
         ],
         actor=None,
         now=utcnow(),
@@ -131,9 +131,9 @@ def test_the_answer_appears_where_the_guide_looks_and_the_swipe_field_is_one_key
     hall.opens_at, hall.closes_at = time(0, 0), time(23, 59, 59)
     # Long checklists for every service, as in the hall: the form is far taller than the screen.
     for service in hall.services:
-        guidance.save_checklist(
+        checklists.save_checklist(
             service,
-            [guidance.ItemInput(f"材料{n}", f"Item {n}", required=n < 3) for n in range(6)],
+            [checklists.ItemInput(f"材料{n}", f"Item {n}", required=n < 3) for n in range(6)],
             actor=None,
             now=utcnow(),
         )

@@ -5,10 +5,15 @@ import pytest
 from sqlalchemy import select
 
 from hallapp.models import AuditEntry, CalendarDay, Suggestion
-from hallapp.services import calendar, feedback
+from hallapp.services import calendar, feedback, feedback_figures, feedback_settings
 from hallapp.services.errors import InvalidValue
 from tests.builders import make_hall, make_staff
-from tests.feedback_builders import MONDAY_10AM, make_suggestion, replied_and_closed
+from tests.feedback_builders import (
+    MONDAY_10AM,
+    make_suggestion,
+    next_working_day,
+    replied_and_closed,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 THURSDAY_10AM = MONDAY_10AM + timedelta(days=3)
@@ -45,13 +50,13 @@ def test_a_public_holiday_pushes_the_deadline_back_and_a_make_up_day_pulls_it_in
 
 
 def test_each_category_follows_its_own_configured_deadline(db, hall, supervisor):
-    feedback.set_reply_deadline(hall, "accessibility", 2, actor=supervisor)
+    feedback_settings.set_reply_deadline(hall, "accessibility", 2, actor=supervisor)
     quick = make_suggestion(hall, category="accessibility", now=THURSDAY_10AM)
     assert quick.due_at == datetime(2026, 11, 10, 0, 0, tzinfo=SHANGHAI)  # Fri 6, Mon 9
 
 
 def test_changing_the_category_at_triage_recomputes_the_deadline(db, hall, supervisor):
-    feedback.set_reply_deadline(hall, "staff", 1, actor=supervisor)
+    feedback_settings.set_reply_deadline(hall, "staff", 1, actor=supervisor)
     suggestion = make_suggestion(hall, category="other", now=MONDAY_10AM)
     feedback.triage(
         suggestion, actor=supervisor, now=MONDAY_10AM, category="staff", owner=supervisor
@@ -64,9 +69,11 @@ def test_an_open_suggestion_is_overdue_once_its_deadline_passes(db, hall, superv
     due = suggestion.due_at
     assert not suggestion.is_overdue(due - timedelta(seconds=1))
     assert suggestion.is_overdue(due)
-    everyone = feedback.InboxFilter(age="overdue")
-    assert feedback.inbox(hall, everyone, me=supervisor, now=due - timedelta(minutes=1)) == []
-    assert feedback.inbox(hall, everyone, me=supervisor, now=due) == [suggestion]
+    everyone = feedback_figures.InboxFilter(age="overdue")
+    assert (
+        feedback_figures.inbox(hall, everyone, me=supervisor, now=due - timedelta(minutes=1)) == []
+    )
+    assert feedback_figures.inbox(hall, everyone, me=supervisor, now=due) == [suggestion]
 
     feedback.triage(suggestion, actor=supervisor, now=due, category="machines", owner=None)
     feedback.reply(suggestion, actor=supervisor, now=due, text="Done.")
@@ -152,6 +159,89 @@ def test_an_illegal_step_is_refused_and_changes_nothing(db, hall, supervisor, st
     assert not suggestion.published
 
 
+@pytest.mark.parametrize(
+    ("status", "steps"),
+    [
+        ("new", {"triage", "action", "duplicate", "follow_up", "note"}),
+        (
+            "triaged",
+            {"triage", "start", "action", "reply", "close", "duplicate", "follow_up", "note"},
+        ),
+        ("in_progress", {"triage", "action", "reply", "close", "duplicate", "follow_up", "note"}),
+        ("replied", {"action", "reply", "close", "reopen", "follow_up", "note"}),
+        ("closed", {"reopen", "publish", "follow_up", "note"}),
+    ],
+)
+def test_allowed_steps_follow_the_status(db, hall, status, steps):
+    suggestion = make_suggestion(hall)
+    suggestion.status = status
+    assert feedback.allowed_steps(suggestion) == steps
+
+
+def test_a_published_suggestion_can_be_taken_off_and_a_duplicate_never_shown(db, hall):
+    suggestion = make_suggestion(hall)
+    suggestion.status = "closed"
+    suggestion.published = True
+    assert {"unpublish"} <= feedback.allowed_steps(suggestion)
+    assert "publish" not in feedback.allowed_steps(suggestion)
+    duplicate = make_suggestion(hall, "The same again.")
+    duplicate.status = "closed"
+    duplicate.duplicate_of_id = suggestion.id
+    assert not {"publish", "unpublish"} & feedback.allowed_steps(duplicate)
+
+
+def _take(step, suggestion, supervisor, original):
+    """Run a step with values it would accept, so that only the workflow can refuse it."""
+    now = MONDAY_10AM
+    return {
+        "triage": lambda: feedback.triage(
+            suggestion, actor=supervisor, now=now, category="machines", owner=None
+        ),
+        "start": lambda: feedback.start_work(suggestion, actor=supervisor, now=now),
+        "action": lambda: feedback.record_action(
+            suggestion, actor=supervisor, now=now, text="Fixed"
+        ),
+        "reply": lambda: feedback.reply(suggestion, actor=supervisor, now=now, text="Thank you"),
+        "close": lambda: feedback.close(suggestion, actor=supervisor, now=now),
+        "duplicate": lambda: feedback.mark_duplicate(
+            suggestion, original_code=original.tracking_code, actor=supervisor, now=now
+        ),
+        "reopen": lambda: feedback.reopen(suggestion, actor=supervisor, now=now, reason="Again"),
+        "publish": lambda: feedback.publish(suggestion, actor=supervisor, now=now, change="Wider"),
+        "unpublish": lambda: feedback.unpublish(suggestion, actor=supervisor, now=now),
+        "follow_up": lambda: feedback.record_follow_up(
+            suggestion,
+            actor=supervisor,
+            now=now,
+            kind="call",
+            happened_on=date(2026, 11, 2),
+            outcome="Satisfied",
+        ),
+        "note": lambda: feedback.add_note(suggestion, actor=supervisor, now=now, text="Seen"),
+    }[step]()
+
+
+@pytest.mark.parametrize("status", ["new", "triaged", "in_progress", "replied", "closed"])
+@pytest.mark.parametrize("published", [False, True])
+def test_every_step_is_taken_exactly_when_allowed_steps_offers_it(
+    db, hall, supervisor, status, published
+):
+    original = make_suggestion(hall, "The first of its kind.")
+    for step in feedback.STEPS:
+        suggestion = make_suggestion(hall)
+        suggestion.status = status
+        suggestion.published = published and status == "closed"
+        db.session.commit()
+        offered = step in feedback.allowed_steps(suggestion)
+        try:
+            _take(step, suggestion, supervisor, original)
+        except feedback.IllegalStep:
+            db.session.rollback()
+            assert not offered, (status, step)
+        else:
+            assert offered, (status, step)
+
+
 def test_closing_needs_a_reply_when_the_citizen_asked_for_one(db, hall, supervisor):
     wants = make_suggestion(hall, wants_reply=True)
     feedback.triage(wants, actor=supervisor, now=MONDAY_10AM, category="machines", owner=None)
@@ -192,7 +282,7 @@ def test_reopening_is_recorded_with_its_reason_and_leaves_the_public_page(db, ha
     assert not suggestion.published
     assert suggestion.events[-1].kind == "reopened"
     assert suggestion.events[-1].detail == "Fonts still small"
-    assert feedback.said_and_done(hall) == []
+    assert feedback_figures.said_and_done(hall) == []
 
 
 def test_a_duplicate_is_closed_against_its_original(db, hall, supervisor):
@@ -286,10 +376,10 @@ def test_only_published_closed_suggestions_are_said_and_done(db, hall, superviso
     feedback.publish(published, actor=supervisor, now=MONDAY_10AM, change="Wider screens")
     replied_and_closed(make_suggestion(hall), supervisor, MONDAY_10AM)
     make_suggestion(hall)
-    assert feedback.said_and_done(hall) == [published]
-    assert feedback.display_items(hall) == []
-    feedback.set_show_on_display(hall, True, actor=supervisor)
-    assert feedback.display_items(hall) == [published]
+    assert feedback_figures.said_and_done(hall) == [published]
+    assert feedback_figures.display_items(hall) == []
+    feedback_settings.set_show_on_display(hall, True, actor=supervisor)
+    assert feedback_figures.display_items(hall) == [published]
 
 
 def test_figures_count_received_replied_on_time_and_median_by_category_and_channel(
@@ -304,7 +394,7 @@ def test_figures_count_received_replied_on_time_and_median_by_category_and_chann
     make_suggestion(hall, category="waiting")
     make_suggestion(hall, now=MONDAY_10AM + timedelta(days=40))  # outside the range
 
-    result = feedback.figures(hall, date(2026, 11, 1), date(2026, 11, 30))
+    result = feedback_figures.figures(hall, date(2026, 11, 1), date(2026, 11, 30))
     assert (result.total.received, result.total.replied, result.total.replied_on_time) == (
         3,
         2,
@@ -326,10 +416,10 @@ def test_supervisors_add_and_remove_holidays_and_make_up_days(db, hall, supervis
     with pytest.raises(InvalidValue):
         calendar.add_day(hall, date(2026, 12, 28), "workday", "", actor=supervisor)  # Monday
     db.session.rollback()
-    assert not calendar.is_working_day(hall, date(2026, 12, 31))
-    assert calendar.is_working_day(hall, date(2026, 12, 26))
+    assert next_working_day(hall, date(2026, 12, 30)) == date(2027, 1, 1)  # past the holiday
+    assert next_working_day(hall, date(2026, 12, 25)) == date(2026, 12, 26)  # a worked Saturday
     calendar.remove_day(hall, holiday.id, actor=supervisor)
-    assert calendar.is_working_day(hall, date(2026, 12, 31))
+    assert next_working_day(hall, date(2026, 12, 30)) == date(2026, 12, 31)
     assert [day.day for day in calendar.list_days(hall)] == [date(2026, 12, 26)]
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select, text
 
 from hallapp.models import AuditEntry, ChecklistVersion, DeskCase, VisitorIdentity
-from hallapp.services import guidance
+from hallapp.services import cases, checklists, guidance, retention
 from hallapp.services.errors import InvalidValue
 from hallapp.services.identity import InvalidDocumentNumber
 
@@ -25,38 +25,38 @@ def service(hall, code="A"):
 
 
 def items(*texts, required=True):
-    return [guidance.ItemInput(text_zh=t, text_en=t.upper(), required=required) for t in texts]
+    return [checklists.ItemInput(text_zh=t, text_en=t.upper(), required=required) for t in texts]
 
 
 def test_each_checklist_change_is_a_new_version_and_the_newest_is_current(hall):
     passport = service(hall)
-    first = guidance.save_checklist(passport, items("身份证"), actor=None, now=NOW)
-    second = guidance.save_checklist(
+    first = checklists.save_checklist(passport, items("身份证"), actor=None, now=NOW)
+    second = checklists.save_checklist(
         passport, items("身份证", "照片"), actor=None, now=NOW, note="photos"
     )
     assert (first.number, second.number) == (1, 2)
-    assert guidance.current_checklist(passport).id == second.id
+    assert checklists.current_checklist(passport).id == second.id
     assert [i.text_zh for i in first.items] == ["身份证"]
-    assert len(guidance.checklist_history(passport)) == 2
+    assert len(checklists.checklist_history(passport)) == 2
 
 
 def test_a_checklist_without_items_is_refused_and_nothing_is_saved(hall, db):
     with pytest.raises(InvalidValue):
-        guidance.save_checklist(service(hall), items("  "), actor=None, now=NOW)
+        checklists.save_checklist(service(hall), items("  "), actor=None, now=NOW)
     assert db.session.scalar(select(ChecklistVersion.id)) is None
 
 
 def test_missing_documents_are_the_required_items_not_ticked(hall):
-    version = guidance.save_checklist(
+    version = checklists.save_checklist(
         service(hall),
         [*items("身份证", "照片"), *items("户口簿", required=False)],
         actor=None,
         now=NOW,
     )
     card, photo, _household = version.items
-    missing = guidance.missing_documents(version, {card.id})
+    missing = checklists.missing_documents(version, {card.id})
     assert missing == [photo]
-    assert guidance.missing_documents(version, {card.id, photo.id}) == []
+    assert checklists.missing_documents(version, {card.id, photo.id}) == []
 
 
 def test_identity_keeps_only_the_mask_and_hash_and_the_full_number_is_nowhere(hall, db):
@@ -70,7 +70,7 @@ def test_identity_keeps_only_the_mask_and_hash_and_the_full_number_is_nowhere(ha
 
 
 def test_a_returning_visitor_is_found_by_the_keyed_hash(hall, db):
-    guidance.open_case(
+    cases.open_case(
         hall,
         kind="home_visit",
         owner=None,
@@ -88,7 +88,7 @@ def test_a_returning_visitor_is_found_by_the_keyed_hash(hall, db):
 
 def test_an_identity_number_with_a_wrong_checksum_is_refused_and_nothing_saved(hall, db):
     with pytest.raises(InvalidDocumentNumber) as error:
-        guidance.open_case(
+        cases.open_case(
             hall,
             kind="express",
             owner=None,
@@ -107,15 +107,15 @@ def test_an_identity_number_with_a_wrong_checksum_is_refused_and_nothing_saved(h
 def test_a_home_visit_needs_an_address_and_a_followup_needs_a_topic(hall):
     common = dict(owner=None, due_on=date(2026, 12, 1), summary="", actor=None, now=NOW)
     with pytest.raises(InvalidValue) as error:
-        guidance.open_case(hall, kind="home_visit", contact_phone="1", **common)
+        cases.open_case(hall, kind="home_visit", contact_phone="1", **common)
     assert error.value.field == "address"
     with pytest.raises(InvalidValue) as error:
-        guidance.open_case(hall, kind="policy_followup", contact_phone="1", **common)
+        cases.open_case(hall, kind="policy_followup", contact_phone="1", **common)
     assert error.value.field == "topics"
 
 
 def _followup(hall, topics, **extra):
-    return guidance.open_case(
+    return cases.open_case(
         hall,
         kind="policy_followup",
         owner=None,
@@ -133,8 +133,8 @@ def test_a_new_policy_notice_lists_every_open_case_it_answers(hall):
     talent = _followup(hall, "人才签注, Talent")
     family = _followup(hall, "探亲签注")
     closed = _followup(hall, "talent")
-    guidance.close_case(closed, outcome="called", actor=None, now=NOW)
-    notice = guidance.record_notice(
+    cases.close_case(closed, outcome="called", actor=None, now=NOW)
+    notice = cases.record_notice(
         hall,
         title="新政",
         body="",
@@ -143,21 +143,21 @@ def test_a_new_policy_notice_lists_every_open_case_it_answers(hall):
         actor=None,
         now=NOW,
     )
-    assert guidance.cases_answered_by(notice) == [talent]
-    assert family not in guidance.cases_answered_by(notice)
+    assert cases.cases_answered_by(notice) == [talent]
+    assert family not in cases.cases_answered_by(notice)
 
 
 def test_closing_a_case_needs_its_outcome_and_happens_once(hall):
     case = _followup(hall, "x")
     with pytest.raises(InvalidValue):
-        guidance.close_case(case, outcome=" ", actor=None, now=NOW)
-    guidance.close_case(case, outcome="informed", actor=None, now=NOW)
-    with pytest.raises(guidance.CaseNotOpen):
-        guidance.close_case(case, outcome="again", actor=None, now=NOW)
+        cases.close_case(case, outcome=" ", actor=None, now=NOW)
+    cases.close_case(case, outcome="informed", actor=None, now=NOW)
+    with pytest.raises(cases.CaseNotOpen):
+        cases.close_case(case, outcome="again", actor=None, now=NOW)
 
 
 def test_express_sent_back_needs_its_tracking_number(hall):
-    case = guidance.open_case(
+    case = cases.open_case(
         hall,
         kind="express",
         owner=None,
@@ -169,10 +169,8 @@ def test_express_sent_back_needs_its_tracking_number(hall):
         tracking_in="SF1",
     )
     with pytest.raises(InvalidValue):
-        guidance.update_express(case, express_state="permit_sent", actor=None, now=NOW)
-    guidance.update_express(
-        case, express_state="permit_sent", tracking_out="SF2", actor=None, now=NOW
-    )
+        cases.update_express(case, express_state="permit_sent", actor=None, now=NOW)
+    cases.update_express(case, express_state="permit_sent", tracking_out="SF2", actor=None, now=NOW)
     assert (case.express_state, case.tracking_out) == ("permit_sent", "SF2")
 
 
@@ -184,10 +182,10 @@ def test_purge_erases_old_identity_data_but_keeps_open_cases_and_new_rows(hall, 
     kept_case = _followup(hall, "x", document_number="360426199101010071")
     kept_case.identity.created_at = old
     closed = _followup(hall, "y")
-    guidance.close_case(closed, outcome="done", actor=None, now=old)
+    cases.close_case(closed, outcome="done", actor=None, now=old)
     stale_id, fresh_id = stale.id, fresh.id
 
-    report = guidance.purge_identity_data(now=NOW, days=30)
+    report = retention.purge_identity_data(now=NOW, days=30)
 
     assert (report.identities, report.cases) == (1, 1)
     assert db.session.get(VisitorIdentity, stale_id) is None
@@ -199,7 +197,7 @@ def test_purge_erases_old_identity_data_but_keeps_open_cases_and_new_rows(hall, 
 
 
 def test_a_case_for_a_senior_born_in_1955_takes_their_identity_card(hall, db):
-    case = guidance.open_case(
+    case = cases.open_case(
         hall,
         kind="express",
         owner=None,
@@ -230,7 +228,7 @@ def test_purge_erases_phones_of_long_closed_suggestions_and_stale_import_preview
     )
     db.session.commit()
 
-    report = guidance.purge_identity_data(now=NOW, days=30)
+    report = retention.purge_identity_data(now=NOW, days=30)
 
     assert (report.suggestion_phones, report.import_previews) == (1, 1)
     db.session.expire_all()

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 
 from hallapp.models import Ticket, VisitorIdentity
 from hallapp.models.notifications import NotificationSubscription
-from hallapp.services import appointments, guidance
+from hallapp.services import appointments, checklists, guidance, retention
 from hallapp.services.errors import HallError, InvalidValue
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in the hall
@@ -22,12 +22,12 @@ def app_config():
 
 def checklist(hall, code="A"):
     service = next(s for s in hall.services if s.code == code)
-    return guidance.save_checklist(
+    return checklists.save_checklist(
         service,
         [
-            guidance.ItemInput("身份证", "ID card"),
-            guidance.ItemInput("照片", "Photo", note_zh="大厅免费拍照"),
-            guidance.ItemInput("户口簿", "Household register", required=False),
+            checklists.ItemInput("身份证", "ID card"),
+            checklists.ItemInput("照片", "Photo", note_zh="大厅免费拍照"),
+            checklists.ItemInput("户口簿", "Household register", required=False),
         ],
         actor=None,
         now=NOW,
@@ -143,11 +143,11 @@ def test_check_in_issues_one_appointment_class_ticket(hall, db):
     booking = appointments.book(
         hall, slot.id, document_number=NUMBER, actor=None, now=NOW - timedelta(days=1)
     )
-    ticket = guidance.check_in(hall, booking, actor=None, now=NOW)
+    ticket = appointments.check_in(hall, booking, actor=None, now=NOW)
     assert (ticket.source, ticket.priority_class) == ("appointment", "appointment")
     assert (booking.state, booking.ticket_id) == ("checked_in", ticket.id)
     with pytest.raises(appointments.NotBookable):
-        guidance.check_in(hall, booking, actor=None, now=NOW)
+        appointments.check_in(hall, booking, actor=None, now=NOW)
 
 
 def test_the_overview_counts_waiting_visitors_and_the_longest_stay(hall):
@@ -195,7 +195,7 @@ def test_purge_erases_a_visit_identity_but_keeps_the_visit_and_its_tickets(hall,
     )
     ticket_id, visit_id = result.tickets[0].id, result.visit.id
 
-    report = guidance.purge_identity_data(now=NOW, days=30)
+    report = retention.purge_identity_data(now=NOW, days=30)
 
     assert report.identities == 1
     db.session.expire_all()

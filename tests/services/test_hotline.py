@@ -9,7 +9,7 @@ from hallapp.extensions import db
 from hallapp.models import Appointment, AuditEntry, Suggestion
 from hallapp.models.guidance import DeskCase
 from hallapp.models.notifications import NotificationSubscription, OutboxMessage
-from hallapp.services import appointments, guidance, hotline, notifications
+from hallapp.services import appointments, cases, hotline, notifications
 from hallapp.services.errors import InvalidValue
 from tests.builders import make_staff
 from tests.clock import beijing
@@ -116,7 +116,7 @@ def test_a_policy_follow_up_is_a_case_a_new_notice_finds(db, hall, operator):
         "13812345678",
         None,
     )
-    notice = guidance.record_notice(
+    notice = cases.record_notice(
         hall, title="新政", body="", topics="团队旅游签注", effective_on=None, actor=None, now=NOW
     )
-    assert guidance.cases_answered_by(notice) == [db.session.get(DeskCase, case.id)]
+    assert cases.cases_answered_by(notice) == [db.session.get(DeskCase, case.id)]

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hallapp.models import AuditEntry, CalendarDay, Suggestion
-from hallapp.services import feedback
+from hallapp.services import feedback, feedback_settings
 from tests.builders import make_hall
 from tests.feedback_builders import MONDAY_10AM, make_suggestion, old_stamp, suggestion_post
 
@@ -280,12 +280,38 @@ def test_closing_without_the_reply_the_citizen_asked_for_is_refused(db, hall, lo
     assert suggestion.owner_id == supervisor.staff.id
 
 
+FORM_OF_STEP = {
+    "triage": "feedback-triage-form",
+    "start": "feedback-start-form",
+    "action": "feedback-action-form",
+    "reply": "feedback-reply-form",
+    "close": "feedback-close-form",
+    "duplicate": "feedback-duplicate-form",
+    "reopen": "feedback-reopen-form",
+    "publish": "feedback-publish-form",
+    "unpublish": "feedback-unpublish-form",
+    "follow_up": "feedback-follow-up-form",
+    "note": "feedback-note-form",
+}
+
+
+@pytest.mark.parametrize("status", ["new", "triaged", "replied", "closed"])
+def test_the_detail_offers_exactly_the_steps_the_workflow_allows(db, hall, login_as, status):
+    supervisor = login_as("supervisor")
+    suggestion = make_suggestion(hall)
+    suggestion.status = status
+    db.session.commit()
+    page = supervisor.get(f"/feedback/{suggestion.id}", headers={"HX-Request": "true"}).text
+    shown = {step for step, form_id in FORM_OF_STEP.items() if f'id="{form_id}"' in page}
+    assert shown == feedback.allowed_steps(suggestion)
+
+
 def test_a_reply_from_a_template_reaches_the_tracking_page(client, db, hall, login_as):
     supervisor = login_as("supervisor")
     supervisor.post(
         "/feedback/templates", data={"title": "Thanks", "body": "Thank you, we fixed it."}
     )
-    template = feedback.active_templates(hall)[0]
+    template = feedback_settings.active_templates(hall)[0]
     filled = supervisor.get(f"/feedback/templates/{template.id}/text")
     assert "Thank you, we fixed it." in filled.text
     suggestion = make_suggestion(hall)
@@ -314,7 +340,7 @@ def test_a_published_change_appears_on_the_said_and_done_page(client, db, hall, 
     assert "13812345678" not in page.text
     assert suggestion.text not in page.text
     assert client.get("/said-and-done/demo/board").status_code == 204
-    feedback.set_show_on_display(hall, True, actor=supervisor.staff)
+    feedback_settings.set_show_on_display(hall, True, actor=supervisor.staff)
     board = client.get("/said-and-done/demo/board")
     assert board.status_code == 200 and "Screens widened and fonts enlarged" in board.text
     assert "13812345678" not in board.text

@@ -15,7 +15,7 @@ from hallapp.models import (
     VisitorIdentity,
     utcnow,
 )
-from hallapp.services import appointments, guidance
+from hallapp.services import appointments, cases, checklists, guidance
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def count(db, model):
 
 
 def test_desk_home_is_for_guides_and_lists_open_cases(login_as, hall):
-    guidance.open_case(
+    cases.open_case(
         hall,
         kind="policy_followup",
         owner=None,
@@ -263,9 +263,9 @@ def test_a_swipe_with_a_wrong_checksum_says_so_and_a_good_one_shows_only_the_mas
 
 def test_triage_with_a_missing_document_offers_the_checklist_booking_and_case(login_as, hall, db):
     open_all_day(hall, db)
-    version = guidance.save_checklist(
+    version = checklists.save_checklist(
         service(hall),
-        [guidance.ItemInput("身份证"), guidance.ItemInput("照片")],
+        [checklists.ItemInput("身份证"), checklists.ItemInput("照片")],
         actor=None,
         now=utcnow(),
     )
@@ -414,9 +414,9 @@ def test_a_senior_s_second_swipe_warns_of_open_tickets_and_the_desk_asks_before_
 def test_missing_documents_of_several_services_come_in_one_block(login_as, hall, db):
     open_all_day(hall, db)
     for code in ("A", "B"):
-        guidance.save_checklist(
+        checklists.save_checklist(
             service(hall, code),
-            [guidance.ItemInput("身份证"), guidance.ItemInput("照片")],
+            [checklists.ItemInput("身份证"), checklists.ItemInput("照片")],
             actor=None,
             now=utcnow(),
         )

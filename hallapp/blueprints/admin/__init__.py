@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from hallapp.blueprints.admin import views  # noqa: E402, F401
+from hallapp.blueprints.admin import calendar, views  # noqa: E402, F401

@@ -7,20 +7,16 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from hallapp.blueprints.feedback.labels import (
     AGE_LABELS,
     CATEGORY_LABELS,
     CHANNEL_LABELS,
     FOLLOW_UP_LABELS,
-    RATING_LABELS,
-    REASON_LABELS,
     STATUS_LABELS,
     URGENCY_LABELS,
 )
@@ -179,75 +175,9 @@ class DisplayForm(FlaskForm):
     show_on_display = BooleanField(_l('Show "you said, we did" on the display board'))
 
 
-class CalendarDayForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired(_l("Enter the date."))])
-    kind = SelectField(
-        _l("Kind"),
-        choices=choices(
-            [("holiday", _l("Public holiday")), ("workday", _l("Make-up working day"))]
-        ),
-    )
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=120)])
-
-
 class FiguresForm(FlaskForm):
     class Meta:
         csrf = False
 
     start = DateField(_l("From"), validators=[DataRequired(_l("Enter the date."))])
     end = DateField(_l("To"), validators=[DataRequired(_l("Enter the date."))])
-
-
-class CheckboxList(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class RatingForm(FlaskForm):
-    level = RadioField(
-        _l("How satisfied are you with this visit?"),
-        choices=choices((str(level), label) for level, label in RATING_LABELS.items()),
-        validators=[InputRequired(_l("Choose how satisfied you are."))],
-    )
-    reasons = CheckboxList(
-        _l("What was the matter? (optional)"), choices=choices(REASON_LABELS.items())
-    )
-    comment = TextAreaField(
-        _l("Anything to add? (optional)"),
-        validators=[Optional(), Length(max=MAX_TEXT, message=TEXT_TOO_LONG)],
-    )
-    contact_phone = StringField(
-        _l("Phone (optional)"),
-        description=_l("Leave it if you would like a call back."),
-        validators=[Optional(), Length(max=30)],
-        render_kw={"inputmode": "tel", "autocomplete": "tel"},
-    )
-    source = HiddenField(default="tracking")
-
-
-class AppealForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Why is this rating unfair?"),
-        validators=[DataRequired(_l("Say why the rating is unfair.")), Length(max=2000)],
-    )
-
-
-class DecisionForm(FlaskForm):
-    upheld = RadioField(
-        _l("Decision"),
-        choices=choices(
-            [
-                ("yes", _l("Uphold: remove the rating from the figures")),
-                ("no", _l("Reject: the rating stands")),
-            ]
-        ),
-        validators=[InputRequired(_l("Choose a decision."))],
-    )
-    note = TextAreaField(
-        _l("Reason for the decision"),
-        validators=[DataRequired(_l("Write down the reason for the decision.")), Length(max=2000)],
-    )
-
-
-class TabletSetupForm(FlaskForm):
-    token = StringField(_l("Counter device token"), validators=[DataRequired(), Length(max=200)])

@@ -4,7 +4,7 @@ import click
 
 from hallapp.blueprints.guidance import bp
 from hallapp.models import utcnow
-from hallapp.services import appointments, guidance
+from hallapp.services import appointments, retention
 from hallapp.single_runner import once_at_a_time
 
 
@@ -18,7 +18,7 @@ from hallapp.single_runner import once_at_a_time
 @once_at_a_time("purge")
 def purge_command(days):
     """Erase masked numbers, keyed hashes, phones and names older than the retention period."""
-    report = guidance.purge_identity_data(now=utcnow(), days=days)
+    report = retention.purge_identity_data(now=utcnow(), days=days)
     click.echo(
         f"Erased identity data recorded before {report.cutoff:%Y-%m-%d %H:%M} UTC: "
         f"{report.identities} identity records, {report.appointments} appointments, "

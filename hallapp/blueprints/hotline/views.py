@@ -3,6 +3,7 @@
 from datetime import date
 
 from flask import render_template, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,23 +17,25 @@ from hallapp.blueprints.hotline.forms import (
     PolicyFollowUpForm,
     TextChecklistForm,
 )
-from hallapp.forms import attach_error
+from hallapp.forms import submit
 from hallapp.htmx import is_partial
-from hallapp.i18n import localized, service_day, to_local
+from hallapp.i18n import format_local, localized, service_day, to_local
 from hallapp.models import utcnow
 from hallapp.phone_links import checklist_url, phone_url
-from hallapp.services import appointments, guidance, hotline, notifications
+from hallapp.services import appointments, checklists, hotline, notifications
 from hallapp.services.errors import HallError
 from hallapp.validation import bounded_int
 
 operators = role_required("hotline", "supervisor")
-PHONE_FIELDS = ("phone", "contact_phone")
 
 
 def _locale() -> str:
-    from flask_babel import get_locale
-
     return str(get_locale() or "zh_Hans_CN")
+
+
+def _masked(phone: str | None) -> str:
+    """The caller's phone as the officer reads it back: the number texted, partly hidden."""
+    return notifications.mask_phone(notifications.normalize_phone(phone or ""))
 
 
 def _services(hall):
@@ -47,17 +50,16 @@ def _lookup_form(hall, formdata=None):
     return form
 
 
-def _refuse(form, error: HallError) -> None:
-    """A refused caller's phone is said above the form: the field lives at the top of the page."""
-    if error.field in PHONE_FIELDS:
-        form.form_errors.append(_("Caller's phone: %(message)s", message=error.message))
-    else:
-        attach_error(form, error)
+def _submit_step(form, save, *, done, again):
+    """forms.submit for a step of the call. A refused caller's phone is said above the form:
+    the officer typed it once, at the top of the page."""
 
+    def invalid():
+        for message in form.phone.errors:
+            form.form_errors.append(_("Caller's phone: %(message)s", message=message))
+        return again()
 
-def _phone_errors(form) -> None:
-    for message in form.phone.errors:
-        form.form_errors.append(_("Caller's phone: %(message)s", message=message))
+    return submit(form, save, done=done, invalid=invalid)
 
 
 def _slot_choices(slots):
@@ -81,7 +83,7 @@ def _lookup_context(hall, service, day, **given):
     booking.slot.choices = _slot_choices(slots)
     return {
         "service": service,
-        "version": guidance.current_checklist(service),
+        "version": checklists.current_checklist(service),
         "link": checklist_url(service),
         "day": day,
         "slots": slots,
@@ -146,28 +148,25 @@ def text_checklist():
     if found is None:
         return render_template("hotline/_lookup_errors.html", form=form), 422
     day = service_day(utcnow())
-    if form.validate_on_submit():
-        try:
-            hotline.text_checklist(
-                hall,
-                found,
-                phone=form.phone.data or "",
-                link=checklist_url(found),
-                actor=current_user,
-                now=utcnow(),
-                locale=_locale(),
-            )
-        except HallError as error:
-            _refuse(form, error)
-        else:
-            texted = notifications.mask_phone(notifications.normalize_phone(form.phone.data))
-            return render_template(
-                "hotline/_service.html", **_lookup_context(hall, found, day, texted=texted)
-            )
-    _phone_errors(form)
-    return render_template(
-        "hotline/_service.html", **_lookup_context(hall, found, day, text_form=form)
-    ), 422
+    return _submit_step(
+        form,
+        lambda: hotline.text_checklist(
+            hall,
+            found,
+            phone=form.phone.data or "",
+            link=checklist_url(found),
+            actor=current_user,
+            now=utcnow(),
+            locale=_locale(),
+        ),
+        done=lambda _message: render_template(
+            "hotline/_service.html",
+            **_lookup_context(hall, found, day, texted=_masked(form.phone.data)),
+        ),
+        again=lambda: render_template(
+            "hotline/_service.html", **_lookup_context(hall, found, day, text_form=form)
+        ),
+    )
 
 
 @bp.post("/book", endpoint="book")
@@ -186,39 +185,38 @@ def book():
     form.slot.choices = _slot_choices(
         appointments.bookable_slots(hall, day, now=utcnow(), service=found)
     )
-    if form.validate_on_submit():
-        try:
-            appointment = hotline.book_and_text(
+
+    def booked(appointment):
+        return render_template(
+            "hotline/_service.html",
+            **_lookup_context(
                 hall,
-                form.slot.data,
-                phone=form.phone.data or "",
-                citizen_name=form.citizen_name.data or "",
-                actor=current_user,
-                now=utcnow(),
-                locale=_locale(),
-            )
-        except HallError as error:
-            _refuse(form, error)
-        else:
-            return render_template(
-                "hotline/_service.html",
-                **_lookup_context(
-                    hall,
-                    found,
-                    day,
-                    booked={
-                        "code": appointment.code,
-                        "phone": notifications.mask_phone(
-                            notifications.normalize_phone(form.phone.data)
-                        ),
-                        "at": to_local(appointment.slot.starts_at).strftime("%Y-%m-%d %H:%M"),
-                    },
-                ),
-            )
-    _phone_errors(form)
-    return render_template(
-        "hotline/_service.html", **_lookup_context(hall, found, day, booking=form)
-    ), 422
+                found,
+                day,
+                booked={
+                    "code": appointment.code,
+                    "phone": _masked(form.phone.data),
+                    "at": format_local(appointment.slot.starts_at),
+                },
+            ),
+        )
+
+    return _submit_step(
+        form,
+        lambda: hotline.book_and_text(
+            hall,
+            form.slot.data,
+            phone=form.phone.data or "",
+            citizen_name=form.citizen_name.data or "",
+            actor=current_user,
+            now=utcnow(),
+            locale=_locale(),
+        ),
+        done=booked,
+        again=lambda: render_template(
+            "hotline/_service.html", **_lookup_context(hall, found, day, booking=form)
+        ),
+    )
 
 
 @bp.post("/suggestion", endpoint="suggestion")
@@ -226,32 +224,29 @@ def book():
 def suggestion():
     hall = current_user.hall
     form = CallSuggestionForm()
-    if form.validate_on_submit():
-        try:
-            recorded = hotline.record_suggestion(
-                hall,
-                line=form.line.data,
-                category=form.category.data,
-                text=form.text.data,
-                phone=form.phone.data or "",
-                wants_reply=form.wants_reply.data,
-                track_link=lambda s: phone_url(
-                    "feedback.track", hall_code=hall.code, code=s.tracking_code
-                ),
-                actor=current_user,
-                now=utcnow(),
-                locale=_locale(),
-            )
-        except HallError as error:
-            _refuse(form, error)
-        else:
-            return render_template(
-                "hotline/_suggestion.html",
-                form=CallSuggestionForm(formdata=None, line=form.line.data),
-                recorded=recorded,
-            )
-    _phone_errors(form)
-    return render_template("hotline/_suggestion.html", form=form, recorded=None), 422
+    return _submit_step(
+        form,
+        lambda: hotline.record_suggestion(
+            hall,
+            line=form.line.data,
+            category=form.category.data,
+            text=form.text.data,
+            phone=form.phone.data or "",
+            wants_reply=form.wants_reply.data,
+            track_link=lambda s: phone_url(
+                "feedback.track", hall_code=hall.code, code=s.tracking_code
+            ),
+            actor=current_user,
+            now=utcnow(),
+            locale=_locale(),
+        ),
+        done=lambda recorded: render_template(
+            "hotline/_suggestion.html",
+            form=CallSuggestionForm(formdata=None, line=form.line.data),
+            recorded=recorded,
+        ),
+        again=lambda: render_template("hotline/_suggestion.html", form=form, recorded=None),
+    )
 
 
 @bp.post("/follow-up", endpoint="follow_up")
@@ -259,22 +254,19 @@ def suggestion():
 def follow_up():
     hall = current_user.hall
     form = PolicyFollowUpForm()
-    if form.validate_on_submit():
-        try:
-            case = hotline.open_policy_follow_up(
-                hall,
-                topics=form.topics.data,
-                summary=form.summary.data,
-                phone=form.phone.data or "",
-                citizen_name=form.citizen_name.data or "",
-                actor=current_user,
-                now=utcnow(),
-            )
-        except HallError as error:
-            _refuse(form, error)
-        else:
-            return render_template(
-                "hotline/_follow_up.html", form=PolicyFollowUpForm(formdata=None), case=case
-            )
-    _phone_errors(form)
-    return render_template("hotline/_follow_up.html", form=form, case=None), 422
+    return _submit_step(
+        form,
+        lambda: hotline.open_policy_follow_up(
+            hall,
+            topics=form.topics.data,
+            summary=form.summary.data,
+            phone=form.phone.data or "",
+            citizen_name=form.citizen_name.data or "",
+            actor=current_user,
+            now=utcnow(),
+        ),
+        done=lambda case: render_template(
+            "hotline/_follow_up.html", form=PolicyFollowUpForm(formdata=None), case=case
+        ),
+        again=lambda: render_template("hotline/_follow_up.html", form=form, case=None),
+    )
