@@ -3,9 +3,12 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from hallapp.blueprints.feedback.spam import form_stamp
-from hallapp.models import Hall, Staff, Suggestion
-from hallapp.services import calendar, feedback
+from hallapp.extensions import db
+from hallapp.models import Counter, Hall, Staff, Suggestion
+from hallapp.services import calendar, feedback, queue
 
 # Monday 2 November 2026, 10:00 in the hall (02:00 UTC).
 MONDAY_10AM = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
@@ -58,12 +61,6 @@ def finished_ticket(
     hall: Hall, officer: Staff, *, counter_number: int = 1, now=MONDAY_10AM, visit=None, code="A"
 ):
     """A ticket issued, called, served and finished at a counter by `officer`."""
-    from sqlalchemy import select
-
-    from hallapp.extensions import db
-    from hallapp.models import Counter
-    from hallapp.services import queue
-
     counter = db.session.scalar(
         select(Counter).where(Counter.hall_id == hall.id, Counter.number == counter_number)
     )

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hallapp.extensions import db as _db
-from hallapp.models import Appointment, AppointmentSlot, VisitorIdentity
+from hallapp.models import Appointment, AppointmentSlot, Hall, VisitorIdentity
 from hallapp.services import appointment_import, appointments
 from hallapp.services.errors import InvalidValue
 
@@ -82,8 +82,6 @@ def test_concurrent_bookings_never_overbook_a_slot(app, hall):
 
     def attempt(n):
         with app.app_context():
-            from hallapp.models import Hall
-
             start.wait()
             try:
                 appointments.book(

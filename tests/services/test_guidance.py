@@ -5,10 +5,19 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select, text
 
-from hallapp.models import AuditEntry, ChecklistVersion, DeskCase, VisitorIdentity
+from hallapp.models import (
+    AuditEntry,
+    ChecklistVersion,
+    DeskCase,
+    StaffImport,
+    Suggestion,
+    VisitorIdentity,
+)
 from hallapp.services import cases, checklists, guidance, retention
 from hallapp.services.errors import InvalidValue
 from hallapp.services.identity import InvalidDocumentNumber
+from tests.enterprise_builders import make_enterprise
+from tests.feedback_builders import make_suggestion
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in the hall
 NUMBER = "11010519491231002X"
@@ -211,10 +220,6 @@ def test_a_case_for_a_senior_born_in_1955_takes_their_identity_card(hall, db):
 
 
 def test_purge_erases_phones_of_long_closed_suggestions_and_stale_import_previews(hall, db):
-    from hallapp.models import StaffImport, Suggestion
-    from tests.enterprise_builders import make_enterprise
-    from tests.feedback_builders import make_suggestion
-
     old = NOW - timedelta(days=40)
     closed = make_suggestion(hall, now=old, contact_phone="13800138000", wants_reply=True)
     still_open = make_suggestion(hall, now=old, contact_phone="13900139000", wants_reply=True)

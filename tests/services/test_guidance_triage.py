@@ -4,11 +4,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
+from stdnum.cn import ric
 
 from hallapp.models import Ticket, VisitorIdentity
 from hallapp.models.notifications import NotificationSubscription
-from hallapp.services import appointments, checklists, guidance, retention
+from hallapp.services import appointments, checklists, guidance, identity, queue, retention
 from hallapp.services.errors import HallError, InvalidValue
+from hallapp.services.identity import InvalidDocumentNumber
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in the hall
 NUMBER = "11010519491231002X"
@@ -111,8 +113,6 @@ def _table_names(db):
 
 
 def test_a_wrong_checksum_at_triage_issues_nothing(hall, db):
-    from hallapp.services.identity import InvalidDocumentNumber
-
     with pytest.raises(InvalidDocumentNumber):
         guidance.triage(
             hall,
@@ -279,8 +279,6 @@ def test_the_same_card_gets_no_second_set_of_tickets_until_the_guide_confirms(ha
 
 
 def test_a_finished_ticket_does_not_count_as_open(hall, db):
-    from hallapp.services import queue
-
     version = checklist(hall)
     result = guidance.triage(
         hall,
@@ -303,10 +301,6 @@ def test_a_finished_ticket_does_not_count_as_open(hall, db):
 def test_the_card_s_birth_date_suggests_the_senior_lane_from_a_configurable_age(
     app, born, lane_age, expected
 ):
-    from stdnum.cn import ric
-
-    from hallapp.services import identity
-
     body = "440106" + born + "002"
     number = body + ric.calc_check_digit(body + "0")
     app.config["SENIOR_LANE_AGE"] = lane_age

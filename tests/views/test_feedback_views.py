@@ -4,9 +4,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from hallapp.models import AuditEntry, CalendarDay, Suggestion
+from hallapp.blueprints.feedback.spam import form_stamp
+from hallapp.extensions import db
+from hallapp.models import AuditEntry, CalendarDay, Suggestion, utcnow
 from hallapp.services import feedback, feedback_settings
-from tests.builders import make_hall
+from tests.builders import make_hall, make_staff
+from tests.clock import beijing
 from tests.feedback_builders import MONDAY_10AM, make_suggestion, old_stamp, suggestion_post
 
 SCRIPT = "<script>alert('owned')</script>"
@@ -197,8 +200,6 @@ def test_a_script_in_a_suggestion_never_runs_in_the_supervisors_browser(client, 
 
 
 def _only_code(hall) -> str:
-    from hallapp.extensions import db
-
     return db.session.scalar(select(Suggestion.tracking_code).where(Suggestion.hall_id == hall.id))
 
 
@@ -394,9 +395,6 @@ def test_supervisors_of_another_hall_cannot_open_a_suggestion(db, hall, login_as
 
 
 def test_an_empty_suggestion_names_the_missing_field_not_the_fill_time(client, hall, clock):
-    from hallapp.blueprints.feedback.spam import form_stamp
-    from hallapp.models import utcnow
-
     fresh = form_stamp(utcnow())
     first = client.post(
         "/suggest/demo",
@@ -419,8 +417,6 @@ def test_an_empty_suggestion_names_the_missing_field_not_the_fill_time(client, h
 
 
 def test_the_inbox_and_detail_show_the_fifth_working_day_as_the_due_day(login_as, hall, clock):
-    from tests.clock import beijing
-
     created = beijing(2026, 11, 30, 9, 0)
     clock.move_to(created, tick=False)
     suggestion = make_suggestion(hall, now=created)
@@ -434,8 +430,6 @@ def test_the_inbox_and_detail_show_the_fifth_working_day_as_the_due_day(login_as
 
 
 def test_the_owner_list_offers_only_supervisors(login_as, hall):
-    from tests.builders import make_staff
-
     make_staff(hall, "guide", username="g", full_name="导引员小赵")
     make_staff(hall, "admin", username="a", full_name="管理员小钱")
     suggestion = make_suggestion(hall)

@@ -1,7 +1,7 @@
 """The desk's pages: both shapes, roles, and bad input that says what is wrong and saves nothing."""
 
 import io
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,10 +12,11 @@ from hallapp.models import (
     AppointmentSlot,
     ChecklistVersion,
     DeskCase,
+    Ticket,
     VisitorIdentity,
     utcnow,
 )
-from hallapp.services import appointments, cases, checklists, guidance
+from hallapp.services import appointments, cases, checklists, guidance, live
 
 
 @pytest.fixture
@@ -229,15 +230,11 @@ def test_purge_command_reports_what_it_erased(runner, hall, db):
 
 def open_all_day(hall, db):
     """Views take the real clock; keep the hall open whenever the suite runs."""
-    from datetime import time
-
     hall.opens_at, hall.closes_at = time(0, 0), time(23, 59, 59)
     db.session.commit()
 
 
 def test_the_overview_answers_204_while_nothing_changed(login_as, hall, db):
-    from hallapp.services import live
-
     guide = login_as("guide")
     first = guide.get("/desk/overview", headers={"HX-Request": "true"})
     assert first.status_code == 200 and 'id="desk-overview"' in first.text
@@ -277,7 +274,6 @@ def test_triage_with_a_missing_document_offers_the_checklist_booking_and_case(lo
     assert missing.status_code == 422
     assert "照片" in missing.text and "/desk/checklist/demo/A" in missing.text
     assert "/desk/cases/new" in missing.text and "/desk/appointments" in missing.text
-    from hallapp.models import Ticket
 
     assert count(db, Ticket) == 0
     issued = guide.post(

@@ -4,7 +4,7 @@ import click
 
 from hallapp.blueprints.guidance import bp
 from hallapp.models import utcnow
-from hallapp.services import appointments, retention
+from hallapp.services import appointments, halls, retention
 from hallapp.single_runner import once_at_a_time
 
 
@@ -32,8 +32,6 @@ def purge_command(days):
 @once_at_a_time("no-shows")
 def no_shows_command(grace):
     """Mark bookings whose slot has ended without a check-in as not come, in every hall."""
-    from hallapp.services import halls
-
     now = utcnow()
     total = sum(
         appointments.mark_no_shows(hall, now=now, grace_minutes=grace)
