@@ -100,6 +100,17 @@ def authenticate(raw: str | None, *, now: datetime) -> DeviceToken:
     return token
 
 
+def device_of(raw: str | None, *, now: datetime) -> DeviceToken | None:
+    """The device behind a token typed or pasted into a set-up screen, else None: the screen
+    says "not valid" without telling a stranger why."""
+    if not raw or len(raw) > 200:
+        return None
+    try:
+        return authenticate(raw.strip(), now=now)
+    except InvalidToken:
+        return None
+
+
 def revoke_device_token(token_id: int, *, now: datetime, actor: Staff | None = None) -> DeviceToken:
     """Stop a device's token from working, at once."""
     token = db.session.get(DeviceToken, token_id)
