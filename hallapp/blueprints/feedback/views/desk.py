@@ -38,9 +38,9 @@ def record():
     hall = current_user.hall
     form = StaffSuggestionForm()
 
-    def page(status=200):
-        return render_page(
-            "feedback/record.html", "feedback/_record_form.html", status, hall=hall, form=form
+    def page():
+        return render_shape(
+            "feedback/record.html", "feedback/_record_form.html", hall=hall, form=form
         )
 
     if request.method == "GET":
@@ -65,7 +65,7 @@ def record():
             suggestion=suggestion,
             form=StaffSuggestionForm(formdata=None),
         ),
-        invalid=lambda: page()[0],
+        invalid=page,
     )
 
 
