@@ -40,7 +40,9 @@ def pytest_generate_tests(metafunc):
     if "database_url" in metafunc.fixturenames:
         wanted = selected_backends()
         backends = BACKENDS
-        if BROWSER_TESTS in Path(metafunc.definition.fspath).parents:
+        if BROWSER_TESTS in Path(metafunc.definition.fspath).parents or (
+            metafunc.definition.get_closest_marker("one_database")
+        ):
             # A browser proves a page's flow; both databases are proven by the services and
             # views tests. One is enough here: production's when it is selected.
             backends = ["postgresql" if "postgresql" in wanted else "sqlite"]
