@@ -1,11 +1,9 @@
 """A called ticket's steps at the counter, no-shows, walkouts and cancelling."""
 
-from datetime import timedelta
-
 import pytest
 
 from hallapp.models import Ticket
-from hallapp.services import live, queue
+from hallapp.services import hall_now, live, queue
 from tests.builders import make_staff, make_ticket, open_counter
 from tests.services.queue_times import NINE, minutes, steps_of
 
@@ -24,22 +22,12 @@ def test_a_ticket_walks_through_call_start_finish_with_events(db, hall):
     queue.start(ticket, now=minutes(4), actor=officer)
     queue.finish(ticket, now=minutes(9), actor=officer)
     assert steps_of(db, ticket) == ["issued", "called", "recalled", "started", "finished"]
-    assert queue.wait_time(ticket) == timedelta(minutes=2)
-    assert queue.service_time(ticket) == timedelta(minutes=5)
-    assert queue.visit_time(ticket.visit) == timedelta(minutes=9)
-    assert queue.counter_served_today(counter, now=minutes(10)) == 1
-
-
-def test_a_visits_time_runs_from_first_issue_to_last_finish(db, hall):
-    counter = open_counter(hall, 1)
-    first = make_ticket(hall, "A", now=NINE)
-    second = make_ticket(hall, "B", now=minutes(1), visit=first.visit)
-    for ticket, at in ((first, 2), (second, 10)):
-        called = queue.call_next(counter, now=minutes(at))
-        assert called.id == ticket.id
-        queue.start(called, now=minutes(at))
-        queue.finish(called, now=minutes(at + 3))
-    assert queue.visit_time(first.visit) == timedelta(minutes=13)
+    assert (ticket.called_at, ticket.started_at, ticket.finished_at) == (
+        minutes(2),
+        minutes(4),
+        minutes(9),
+    )
+    assert hall_now.hall_now(hall, now=minutes(10)).served_today == {counter.id: 1}
 
 
 def test_illegal_steps_are_refused_and_change_nothing(db, hall):

@@ -49,19 +49,7 @@ from .issuing import (
     tracking_path,
 )
 from .moving import park, transfer, unpark
-from .reading import (
-    counter_served_today,
-    display_board,
-    estimate_ticket_wait,
-    estimate_wait,
-    open_counters_for,
-    service_time,
-    ticket_estimate,
-    visit_time,
-    wait_estimate,
-    wait_time,
-    waiting_list,
-)
+from .reading import display_board, estimate_ticket_wait, ticket_estimate, waiting_list
 from .serving import cancel, finish, mark_no_show, recall, record_walkout, recover_missed, start
 from .steps import STATUS_LABELS
 
@@ -82,12 +70,10 @@ __all__ = [
     "UnknownTicket",
     "call_next",
     "cancel",
-    "counter_served_today",
     "counter_service_ids",
     "current_ticket",
     "display_board",
     "estimate_ticket_wait",
-    "estimate_wait",
     "finish",
     "get_service",
     "get_ticket_by_public_id",
@@ -95,7 +81,6 @@ __all__ = [
     "issue_ticket",
     "mark_no_show",
     "next_waiting_ticket",
-    "open_counters_for",
     "park",
     "parked_tickets",
     "position",
@@ -104,7 +89,6 @@ __all__ = [
     "recover_missed",
     "recoverable_no_shows",
     "service_day_of",
-    "service_time",
     "set_counter_state",
     "sign_in_to_counter",
     "start",
@@ -113,9 +97,6 @@ __all__ = [
     "tracking_path",
     "transfer",
     "unpark",
-    "visit_time",
-    "wait_estimate",
-    "wait_time",
     "waiting_list",
     "waiting_tickets",
 ]

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from hallapp.extensions import db
-from hallapp.models import Counter, DeviceToken, Hall, Service, Staff, Ticket, UTCDateTime
+from hallapp.models import Counter, DeviceToken, Service, Staff, Ticket, UTCDateTime
 from hallapp.services.errors import InvalidValue
 
 from .common import check_counter, commit, locked_ticket, record_event, refuse, setting
@@ -101,9 +101,8 @@ def transfer(
         refuse(ServiceInactive())
     if target.id == ticket.service_id:
         refuse(InvalidValue(_l("The ticket is already for this service."), field="service"))
-    hall = db.session.get(Hall, ticket.hall_id)
     new = numbered_ticket(
-        hall,
+        ticket.hall,
         target,
         ticket.visit,
         now=now,

@@ -1,26 +1,49 @@
-"""What the screens read of the queue: waits, the waiting list, the display board."""
+"""What the screens read of the queue: the waiting list, a ticket's wait, the display board.
+
+Waits follow hall_now's estimate rule with its mean service times, so every screen tells a
+citizen the same number.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from hallapp.extensions import db
-from hallapp.models import (
-    Counter,
-    CounterService,
-    Hall,
-    Service,
-    Ticket,
-    TicketEvent,
-    UTCDateTime,
-    Visit,
-)
+from hallapp.models import Counter, CounterService, Hall, Ticket
 from hallapp.services import hall_now
 
 from .calling import in_call_order, position
-from .common import service_day_of
+
+
+def _open_counters(service_ids: list[int]) -> dict[int, int]:
+    """Open counters per service, as HallNow.open_counters counts them, in one grouped
+    read: a ticket's answer needs only its own service, not every counter with its officer."""
+    return {
+        service_id: count
+        for service_id, count in db.session.execute(
+            select(CounterService.service_id, func.count(Counter.id))
+            .join(Counter, CounterService.counter_id == Counter.id)
+            .where(CounterService.service_id.in_(service_ids), Counter.state == "open")
+            .group_by(CounterService.service_id)
+        )
+    }
+
+
+def _estimates(
+    hall: Hall, service_ids: list[int], *, now: datetime
+) -> Callable[[int, int], hall_now.Estimate]:
+    """The estimate rule for these services: ahead -> hall_now.estimate, read once."""
+    means = hall_now.mean_service_times(hall, now=now)
+    counters = _open_counters(service_ids)
+
+    def estimate(service_id: int, ahead: int) -> hall_now.Estimate:
+        return hall_now.estimate(ahead, means.get(service_id), counters.get(service_id, 0))
+
+    return estimate
 
 
 def waiting_list(
@@ -35,78 +58,32 @@ def waiting_list(
     """
     if not service_ids:
         return []
-    hall = db.session.get(Hall, hall_id)
     first = list(db.session.scalars(in_call_order(hall_id, service_ids, now).limit(limit)))
-    means = hall_now.mean_service_times(hall, now=now) if first else {}
-    open_counters = _open_counters_by_service(service_ids) if first else {}
+    if not first:
+        return []
+    estimate = _estimates(first[0].hall, service_ids, now=now)
     seen: dict[int, int] = {}
     rows = []
     for ticket in first:
         ahead = seen.get(ticket.service_id, 0)
         seen[ticket.service_id] = ahead + 1
-        estimate = hall_now.estimate(
-            ahead, means.get(ticket.service_id), open_counters.get(ticket.service_id, 0)
-        )
-        rows.append((ticket, estimate))
+        rows.append((ticket, estimate(ticket.service_id, ahead)))
     return rows
-
-
-def _open_counters_by_service(service_ids: list[int]) -> dict[int, int]:
-    return dict(
-        db.session.execute(
-            select(CounterService.service_id, func.count(Counter.id))
-            .join(Counter, CounterService.counter_id == Counter.id)
-            .where(CounterService.service_id.in_(service_ids), Counter.state == "open")
-            .group_by(CounterService.service_id)
-        ).all()
-    )
-
-
-def open_counters_for(service: Service) -> int:
-    return db.session.scalar(
-        select(func.count(Counter.id))
-        .join(CounterService, CounterService.counter_id == Counter.id)
-        .where(CounterService.service_id == service.id, Counter.state == "open")
-    )
-
-
-def wait_estimate(
-    service: Service, *, now: datetime, ahead: int | None = None
-) -> hall_now.Estimate:
-    """The wait for someone with `ahead` tickets to be called first (rule: hall_now.estimate).
-
-    `ahead` defaults to everyone waiting for the service on today's service day.
-    """
-    hall = db.session.get(Hall, service.hall_id)
-    if ahead is None:
-        ahead = db.session.scalar(
-            select(func.count(Ticket.id)).where(
-                Ticket.service_id == service.id,
-                Ticket.status == "waiting",
-                Ticket.service_day == hall_now.service_day(hall, now),
-            )
-        )
-    if not ahead:
-        return hall_now.estimate(0, None, 0)
-    mean = hall_now.mean_service_times(hall, now=now).get(service.id)
-    return hall_now.estimate(ahead, mean, open_counters_for(service))
-
-
-def estimate_wait(service: Service, *, now: datetime, ahead: int | None = None) -> timedelta | None:
-    """Expected wait before being called, or None when nothing honest can be said."""
-    return wait_estimate(service, now=now, ahead=ahead).wait
 
 
 def ticket_estimate(
     ticket: Ticket, *, now: datetime, ahead: int | None = None
 ) -> hall_now.Estimate | None:
     """The estimate for a waiting ticket, from its position in its queue (pass `ahead`
-    when the caller already knows it)."""
+    when the caller already knows it); None when the ticket is not waiting."""
     if ahead is None:
         ahead = position(ticket, now=now)
     if ahead is None:
         return None
-    return wait_estimate(ticket.service, now=now, ahead=ahead)
+    if ahead == 0:
+        # Nobody ahead needs no measuring.
+        return hall_now.estimate(0, None, 0)
+    return _estimates(ticket.hall, [ticket.service_id], now=now)(ticket.service_id, ahead)
 
 
 def estimate_ticket_wait(
@@ -116,78 +93,24 @@ def estimate_ticket_wait(
     return found.wait if found else None
 
 
-def ticket_steps(ticket: Ticket) -> list[TicketEvent]:
-    return list(
-        db.session.scalars(
-            select(TicketEvent)
-            .where(TicketEvent.ticket_id == ticket.id)
-            .order_by(TicketEvent.at, TicketEvent.id)
-        )
-    )
-
-
-def wait_time(ticket: Ticket) -> timedelta | None:
-    """From issue to the first call, from the events."""
-    steps = {event.step: event.at for event in reversed(ticket_steps(ticket))}
-    if "issued" in steps and "called" in steps:
-        return steps["called"] - steps["issued"]
-    return None
-
-
-def service_time(ticket: Ticket) -> timedelta | None:
-    """From start to finish at the counter, from the events."""
-    steps = {event.step: event.at for event in ticket_steps(ticket)}
-    if "started" in steps and "finished" in steps:
-        return steps["finished"] - steps["started"]
-    return None
-
-
-def visit_time(visit: Visit) -> timedelta | None:
-    """A visit's time in the hall: first ticket issued to last ticket finished."""
-    ids = [ticket.id for ticket in visit.tickets]
-    if not ids:
-        return None
-    first, last = db.session.execute(
-        select(
-            func.min(case((TicketEvent.step == "issued", TicketEvent.at)), type_=UTCDateTime),
-            func.max(case((TicketEvent.step == "finished", TicketEvent.at)), type_=UTCDateTime),
-        ).where(TicketEvent.ticket_id.in_(ids))
-    ).one()
-    if first is None or last is None:
-        return None
-    return last - first
-
-
-def counter_served_today(counter: Counter, *, now: datetime) -> int:
-    """Tickets finished at this counter since the hall's midnight."""
-    hall = db.session.get(Hall, counter.hall_id)
-    day = service_day_of(hall, now)
-    return db.session.scalar(
-        select(func.count(Ticket.id)).where(
-            Ticket.counter_id == counter.id, Ticket.status == "done", Ticket.service_day == day
-        )
-    )
-
-
-def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict:
+def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict[str, Any]:
     """What a display board shows: the latest calls with their counters, and who waits where
     (today's waiting counts from hall_now, like every other screen).
 
     Plain values only, with nothing personal: ticket labels, counter numbers, counts.
     """
-    day = service_day_of(hall, now)
+    now_state = hall_now.hall_now(hall, now=now)
     calls = db.session.execute(
         select(Ticket, Counter.number)
         .join(Counter, Counter.id == Ticket.counter_id)
         .where(
             Ticket.hall_id == hall.id,
-            Ticket.service_day == day,
+            Ticket.service_day == now_state.day,
             Ticket.status.in_(("called", "serving")),
         )
         .order_by(Ticket.called_at.desc(), Ticket.id.desc())
         .limit(limit)
     ).all()
-    now_state = hall_now.hall_now(hall, now=now)
     return {
         "hall": hall.code,
         "calls": [
