@@ -51,9 +51,13 @@ from .issuing import (
 from .moving import park, transfer, unpark
 from .reading import display_board, estimate_ticket_wait, ticket_estimate, waiting_list
 from .serving import cancel, finish, mark_no_show, recall, record_walkout, recover_missed, start
-from .steps import STATUS_LABELS
+from .steps import AT_COUNTER, STATUS_LABELS, STEPS, allowed_steps, counter_steps
 
 __all__ = [
+    "AT_COUNTER",
+    "STEPS",
+    "allowed_steps",
+    "counter_steps",
     "STATUS_LABELS",
     "CounterBusy",
     "CounterNotOpen",

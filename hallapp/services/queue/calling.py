@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy.orm import aliased
 
 from hallapp.extensions import db
 from hallapp.models import Counter, DeviceToken, Staff, Ticket
 
-from .common import commit, locked_counter, record_event, refuse, setting
+from .common import commit, locked_counter, refuse, setting
 from .errors import CounterBusy, CounterNotOpen, NoTicketsWaiting
+from .steps import AT_COUNTER, advance
 
 
-def next_waiting_ticket(
-    hall_id: int, service_ids: list[int], *, now: datetime, lock: bool = False
-) -> Ticket | None:
-    """Who is called next by a counter serving these services (most preferred first).
+def aged_before(now: datetime) -> datetime:
+    """A normal ticket that arrived at or before this has waited long enough to join the
+    priority lane (QUEUE_PRIORITY_AGING_MINUTES)."""
+    return now - timedelta(minutes=setting("QUEUE_PRIORITY_AGING_MINUTES"))
+
+
+def _lane(ticket: type[Ticket], now: datetime) -> ColumnElement[int]:
+    """0 for the priority lane (a priority class, or a normal ticket past the aging limit)."""
+    priority = or_(ticket.priority_class != "normal", ticket.arrival_at <= aged_before(now))
+    return case((priority, 0), else_=1)
+
+
+def in_call_order(hall_id: int, service_ids: list[int], now: datetime) -> Select[Ticket]:
+    """Who is called next by a counter serving these services (most preferred first): the
+    waiting tickets, in the order they are called.
 
     The counter's first service with anyone waiting is served first. Within it, the
     priority lane goes before the rest, each by arrival (a transfer keeps its arrival).
@@ -26,6 +38,26 @@ def next_waiting_ticket(
     after it: however long the stream of priority tickets, nobody waits much longer than
     that limit plus the time to serve the priority tickets that were already there.
     """
+    preference = case(
+        {service_id: place for place, service_id in enumerate(service_ids)},
+        value=Ticket.service_id,
+    )
+    return (
+        select(Ticket)
+        .where(
+            Ticket.hall_id == hall_id,
+            Ticket.status == "waiting",
+            Ticket.service_id.in_(service_ids),
+        )
+        .order_by(preference, _lane(Ticket, now), Ticket.arrival_at, Ticket.id)
+    )
+
+
+def next_waiting_ticket(
+    hall_id: int, service_ids: list[int], *, now: datetime, lock: bool = False
+) -> Ticket | None:
+    """The first ticket in call order (see in_call_order); with `lock`, skipping any that
+    another counter is taking at this moment."""
     if not service_ids:
         return None
     query = in_call_order(hall_id, service_ids, now).limit(1)
@@ -35,29 +67,38 @@ def next_waiting_ticket(
 
 
 def waiting_tickets(hall_id: int, service_ids: list[int], *, now: datetime) -> list[Ticket]:
-    """Everyone waiting for these services, in the order next_waiting_ticket calls them."""
+    """Everyone waiting for these services, in call order."""
     if not service_ids:
         return []
     return list(db.session.scalars(in_call_order(hall_id, service_ids, now)))
 
 
-def in_call_order(hall_id: int, service_ids: list[int], now: datetime):
-    """The waiting tickets of these services, ordered by the rule of next_waiting_ticket."""
-    aged = now - timedelta(minutes=setting("QUEUE_PRIORITY_AGING_MINUTES"))
-    preference = case(
-        {service_id: position for position, service_id in enumerate(service_ids)},
-        value=Ticket.service_id,
+def position(ticket: Ticket, *, now: datetime) -> int | None:
+    """How many tickets are ahead of a waiting ticket in its service's queue (0 = next).
+
+    One counting query in call order (lane, arrival, id), so its cost does not grow with
+    the length of the queue beyond the index range it counts.
+    """
+    if ticket.status != "waiting":
+        return None
+    mine = aliased(Ticket)
+    lane, my_lane = _lane(Ticket, now), _lane(mine, now)
+    earlier = or_(
+        Ticket.arrival_at < mine.arrival_at,
+        and_(Ticket.arrival_at == mine.arrival_at, Ticket.id < mine.id),
     )
-    lane = case((or_(Ticket.priority_class != "normal", Ticket.arrival_at <= aged), 0), else_=1)
-    return (
-        select(Ticket)
+    count = db.session.scalar(
+        select(func.count(Ticket.id))
+        .join(mine, mine.id == ticket.id)
         .where(
-            Ticket.hall_id == hall_id,
+            Ticket.hall_id == mine.hall_id,
             Ticket.status == "waiting",
-            Ticket.service_id.in_(service_ids),
+            Ticket.service_id == mine.service_id,
+            Ticket.id != mine.id,
+            or_(lane < my_lane, and_(lane == my_lane, earlier)),
         )
-        .order_by(preference, lane, Ticket.arrival_at, Ticket.id)
     )
+    return count or 0
 
 
 def counter_service_ids(counter: Counter) -> list[int]:
@@ -68,7 +109,7 @@ def current_ticket(counter: Counter) -> Ticket | None:
     """The ticket called to or being served at this counter, if any."""
     return db.session.scalar(
         select(Ticket)
-        .where(Ticket.counter_id == counter.id, Ticket.status.in_(("called", "serving")))
+        .where(Ticket.counter_id == counter.id, Ticket.status.in_(AT_COUNTER))
         .order_by(Ticket.id.desc())
         .limit(1)
     )
@@ -90,45 +131,10 @@ def call_next(
     ticket = next_waiting_ticket(counter.hall_id, counter_service_ids(counter), now=now, lock=True)
     if ticket is None:
         refuse(NoTicketsWaiting())
-    ticket.status = "called"
     ticket.counter_id = counter.id
     ticket.officer_id = actor.id if actor else counter.officer_id
     ticket.called_at = now
     ticket.recall_count = 0
-    record_event(ticket, "called", now=now, actor=actor, counter=counter, device=device)
+    advance(ticket, "call", now=now, by={"actor": actor, "device": device, "counter": counter})
     commit(counter.hall_id)
     return ticket
-
-
-def _lane(ticket: Ticket, now: datetime) -> int:
-    """0 for the priority lane (a priority class, or a normal ticket past the aging limit)."""
-    aged = now - timedelta(minutes=setting("QUEUE_PRIORITY_AGING_MINUTES"))
-    return 0 if ticket.priority_class != "normal" or ticket.arrival_at <= aged else 1
-
-
-def position(ticket: Ticket, *, now: datetime | None = None) -> int | None:
-    """How many tickets are ahead of a waiting ticket in its service's queue (0 = next).
-
-    One counting query in the order of next_waiting_ticket (lane, arrival, id), so its
-    cost does not grow with the length of the queue beyond the index range it counts.
-    """
-    if ticket.status != "waiting":
-        return None
-    now = now or datetime.now(ZoneInfo("UTC"))
-    aged = now - timedelta(minutes=setting("QUEUE_PRIORITY_AGING_MINUTES"))
-    lane = case((or_(Ticket.priority_class != "normal", Ticket.arrival_at <= aged), 0), else_=1)
-    mine = _lane(ticket, now)
-    earlier = or_(
-        Ticket.arrival_at < ticket.arrival_at,
-        (Ticket.arrival_at == ticket.arrival_at) & (Ticket.id < ticket.id),
-    )
-    ahead = or_(lane < mine, (lane == mine) & earlier)
-    return db.session.scalar(
-        select(func.count(Ticket.id)).where(
-            Ticket.hall_id == ticket.hall_id,
-            Ticket.status == "waiting",
-            Ticket.service_id == ticket.service_id,
-            Ticket.id != ticket.id,
-            ahead,
-        )
-    )

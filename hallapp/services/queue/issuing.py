@@ -32,6 +32,7 @@ from .errors import (
     UnknownService,
     UnknownTicket,
 )
+from .steps import STEPS
 
 
 def tracking_path(ticket: Ticket) -> str:
@@ -77,7 +78,7 @@ def numbered_ticket(
         visit=visit,
         service_day=day,
         number=(highest or 0) + 1,
-        status="waiting",
+        status=STEPS["issue"].target,
         public_id=secrets.token_urlsafe(16),
         issued_at=now,
         **fields,
@@ -157,7 +158,7 @@ def issue_ticket(
         arrival_at=now,
         idempotency_key=idempotency_key,
     )
-    record_event(ticket, "issued", now=now, actor=actor, device=device, detail=source)
+    record_event(ticket, STEPS["issue"].event, now=now, actor=actor, device=device, detail=source)
     commit(hall.id)
     return ticket
 

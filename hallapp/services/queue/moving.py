@@ -3,56 +3,37 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Unpack
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from hallapp.extensions import db
-from hallapp.models import Counter, DeviceToken, Service, Staff, Ticket, UTCDateTime
+from hallapp.models import Service, Ticket, UTCDateTime
 from hallapp.services.errors import InvalidValue
 
-from .common import check_counter, commit, locked_ticket, record_event, refuse, setting
+from .calling import aged_before
+from .common import commit, record_event, refuse
 from .errors import ServiceInactive, UnknownService
 from .issuing import numbered_ticket
-from .steps import illegal
+from .steps import By, advance, take
 
 
-def park(
-    ticket: Ticket,
-    *,
-    now: datetime,
-    actor: Staff | None = None,
-    device: DeviceToken | None = None,
-    counter: Counter | None = None,
-) -> Ticket:
+def park(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """Hold a ticket aside while the visitor fetches something; the counter is free meanwhile."""
-    ticket = locked_ticket(ticket)
-    if ticket.status not in ("waiting", "called", "serving"):
-        illegal(ticket, _l("park"))
-    if ticket.status != "waiting":
-        check_counter(ticket, counter)
-    ticket.status = "parked"
+    ticket = take(ticket, "park", by)
     ticket.parked_at = now
-    record_event(ticket, "parked", now=now, actor=actor, device=device, counter=counter)
+    advance(ticket, "park", now=now, by=by)
     ticket.counter_id = None
     commit(ticket.hall_id)
     return ticket
 
 
-def unpark(
-    ticket: Ticket,
-    *,
-    to: str = "head",
-    now: datetime,
-    actor: Staff | None = None,
-    device: DeviceToken | None = None,
-) -> Ticket:
+def unpark(ticket: Ticket, *, to: str = "head", now: datetime, **by: Unpack[By]) -> Ticket:
     """Return a parked ticket to the head or the end of its queue."""
     if to not in ("head", "end"):
         refuse(InvalidValue(_l("Choose the head or the end of the queue."), field="to"))
-    ticket = locked_ticket(ticket)
-    if ticket.status != "parked":
-        illegal(ticket, _l("return to the queue"))
+    ticket = take(ticket, "unpark", by)
     if to == "head":
         first = db.session.scalar(
             select(func.min(Ticket.arrival_at, type_=UTCDateTime)).where(
@@ -61,34 +42,18 @@ def unpark(
         )
         ticket.arrival_at = min(first, ticket.arrival_at) - timedelta(seconds=1) if first else now
         # Head means head: a normal ticket returned there is not held back by the priority lane.
-        ticket.arrival_at = min(
-            ticket.arrival_at,
-            now - timedelta(minutes=setting("QUEUE_PRIORITY_AGING_MINUTES"), seconds=1),
-        )
+        ticket.arrival_at = min(ticket.arrival_at, aged_before(now) - timedelta(seconds=1))
     else:
         ticket.arrival_at = now
-    ticket.status = "waiting"
     ticket.parked_at = None
-    record_event(ticket, "unparked", now=now, actor=actor, device=device, detail=to)
+    advance(ticket, "unpark", now=now, by=by, detail=to)
     commit(ticket.hall_id)
     return ticket
 
 
-def transfer(
-    ticket: Ticket,
-    service_code: str,
-    *,
-    now: datetime,
-    actor: Staff | None = None,
-    device: DeviceToken | None = None,
-    counter: Counter | None = None,
-) -> Ticket:
+def transfer(ticket: Ticket, service_code: str, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """Send the visitor to another service; the new ticket keeps the original arrival time."""
-    ticket = locked_ticket(ticket)
-    if ticket.status not in ("waiting", "called", "serving", "parked"):
-        illegal(ticket, _l("transfer"))
-    if ticket.status in ("called", "serving"):
-        check_counter(ticket, counter)
+    ticket = take(ticket, "transfer", by)
     target = db.session.scalar(
         select(Service)
         .where(Service.hall_id == ticket.hall_id, Service.code == service_code)
@@ -111,9 +76,10 @@ def transfer(
         arrival_at=ticket.arrival_at,
         transferred_from=ticket,
     )
-    record_event(ticket, "transferred", now=now, actor=actor, device=device, detail=target.code)
-    ticket.status = "transferred"
     ticket.closed_at = now
-    record_event(new, "issued", now=now, actor=actor, device=device, detail="transfer")
+    advance(ticket, "transfer", now=now, by=by, detail=target.code)
+    record_event(
+        new, "issued", now=now, actor=by.get("actor"), device=by.get("device"), detail="transfer"
+    )
     commit(ticket.hall_id)
     return new

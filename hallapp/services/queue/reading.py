@@ -17,6 +17,7 @@ from hallapp.models import Counter, CounterService, Hall, Ticket
 from hallapp.services import hall_now
 
 from .calling import in_call_order, position
+from .steps import AT_COUNTER
 
 
 def _open_counters(service_ids: list[int]) -> dict[int, int]:
@@ -106,7 +107,7 @@ def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict[str, An
         .where(
             Ticket.hall_id == hall.id,
             Ticket.service_day == now_state.day,
-            Ticket.status.in_(("called", "serving")),
+            Ticket.status.in_(AT_COUNTER),
         )
         .order_by(Ticket.called_at.desc(), Ticket.id.desc())
         .limit(limit)
