@@ -62,6 +62,19 @@ def _priority_for(priority_class: str, visit: Visit) -> str:
     return next((need for need in PRIORITY_NEEDS if getattr(visit, need)), "normal")
 
 
+def locked_service(hall_id: int, service_code: str) -> Service:
+    """The service row, locked: numbers are taken from it one transaction at a time."""
+    service = db.session.scalar(
+        select(Service)
+        .where(Service.hall_id == hall_id, Service.code == service_code)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if service is None:
+        refuse(UnknownService())
+    return service
+
+
 def numbered_ticket(
     hall: Hall, service: Service, visit: Visit, *, now: datetime, **fields
 ) -> Ticket:
@@ -117,14 +130,7 @@ def issue_ticket(
                 field="priority_class",
             )
         )
-    service = db.session.scalar(
-        select(Service)
-        .where(Service.hall_id == hall.id, Service.code == service_code)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if service is None:
-        refuse(UnknownService())
+    service = locked_service(hall.id, service_code)
     if idempotency_key is not None:
         earlier = ticket_by_idempotency_key(idempotency_key)
         if earlier is not None:

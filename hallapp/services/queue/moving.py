@@ -9,13 +9,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from hallapp.extensions import db
-from hallapp.models import Service, Ticket, UTCDateTime
+from hallapp.models import Ticket, UTCDateTime
 from hallapp.services.errors import InvalidValue
 
 from .calling import aged_before
 from .common import commit, record_event, refuse
-from .errors import ServiceInactive, UnknownService
-from .issuing import numbered_ticket
+from .errors import ServiceInactive
+from .issuing import locked_service, numbered_ticket
 from .steps import By, advance, take
 
 
@@ -54,14 +54,7 @@ def unpark(ticket: Ticket, *, to: str = "head", now: datetime, **by: Unpack[By])
 def transfer(ticket: Ticket, service_code: str, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """Send the visitor to another service; the new ticket keeps the original arrival time."""
     ticket = take(ticket, "transfer", by)
-    target = db.session.scalar(
-        select(Service)
-        .where(Service.hall_id == ticket.hall_id, Service.code == service_code)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if target is None:
-        refuse(UnknownService())
+    target = locked_service(ticket.hall_id, service_code)
     if not target.active:
         refuse(ServiceInactive())
     if target.id == ticket.service_id:

@@ -11,7 +11,7 @@ from hallapp.services import hall_now
 from .calling import waiting_tickets
 from .common import commit, refuse, setting
 from .errors import RecoveryWindowPassed
-from .steps import By, advance, take
+from .steps import By, advance, move, take
 
 
 def recall(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
@@ -30,19 +30,12 @@ def recall(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
 
 def start(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """The called visitor has arrived at the counter: service begins."""
-    ticket = take(ticket, "start", by)
-    ticket.started_at = now
-    advance(ticket, "start", now=now, by=by)
-    commit(ticket.hall_id)
-    return ticket
+    return move(ticket, "start", now=now, by=by, started_at=now)
 
 
 def finish(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """The service is done; the counter is free for the next ticket."""
-    ticket = take(ticket, "finish", by)
-    ticket.finished_at = ticket.closed_at = now
-    advance(ticket, "finish", now=now, by=by)
-    commit(ticket.hall_id)
+    ticket = move(ticket, "finish", now=now, by=by, finished_at=now, closed_at=now)
     # A service just finished here: this worker measures the hall's means again.
     hall_now.forget_mean_service_times(ticket.hall_id)
     return ticket
@@ -50,11 +43,7 @@ def finish(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
 
 def mark_no_show(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """The called visitor did not come to the counter."""
-    ticket = take(ticket, "no_show", by)
-    ticket.no_show_at = now
-    advance(ticket, "no_show", now=now, by=by, detail="by hand")
-    commit(ticket.hall_id)
-    return ticket
+    return move(ticket, "no_show", now=now, by=by, detail="by hand", no_show_at=now)
 
 
 def _arrival_after_place(ticket: Ticket, places: int, now: datetime) -> datetime:
@@ -90,17 +79,9 @@ def recover_missed(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket
 
 def record_walkout(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """The visitor left before being called (counted apart from no-shows)."""
-    ticket = take(ticket, "walkout", by)
-    ticket.closed_at = now
-    advance(ticket, "walkout", now=now, by=by)
-    commit(ticket.hall_id)
-    return ticket
+    return move(ticket, "walkout", now=now, by=by, closed_at=now)
 
 
 def cancel(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """Withdraw a ticket that has not been served (the visitor no longer needs it)."""
-    ticket = take(ticket, "cancel", by)
-    ticket.closed_at = now
-    advance(ticket, "cancel", now=now, by=by)
-    commit(ticket.hall_id)
-    return ticket
+    return move(ticket, "cancel", now=now, by=by, closed_at=now)

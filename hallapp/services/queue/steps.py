@@ -17,7 +17,7 @@ from flask_babel.speaklater import LazyString
 
 from hallapp.models import AT_COUNTER_STATUSES, Counter, DeviceToken, Staff, Ticket
 
-from .common import check_counter, locked_ticket, record_event, refuse
+from .common import check_counter, commit, locked_ticket, record_event, refuse
 from .errors import IllegalStep
 
 STATUS_LABELS = {
@@ -112,6 +112,18 @@ def take(ticket: Ticket | int, step: str, by: By) -> Ticket:
         )
     if ticket.status in AT_COUNTER:
         check_counter(ticket, by.get("counter"))
+    return ticket
+
+
+def move(
+    ticket: Ticket | int, step: str, *, now: datetime, by: By, detail: str = "", **changes: object
+) -> Ticket:
+    """A step with no rule of its own: take it, set its fields, advance and commit."""
+    ticket = take(ticket, step, by)
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    advance(ticket, step, now=now, by=by, detail=detail)
+    commit(ticket.hall_id)
     return ticket
 
 
