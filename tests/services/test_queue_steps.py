@@ -66,7 +66,7 @@ def test_the_table_is_the_hall_s_state_machine(db, hall):
 
 
 def test_the_table_names_only_known_statuses_and_reaches_every_one():
-    assert set(EXPECTED) == set(TICKET_STATUSES)
+    assert set(EXPECTED) == set(TICKET_STATUSES) == set(queue.STATUS_LABELS)
     reached, frontier = set(), {"waiting"}
     assert queue.STEPS["issue"].target == "waiting"
     while frontier:
