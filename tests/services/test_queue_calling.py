@@ -109,3 +109,16 @@ def test_calling_on_postgresql_takes_the_ticket_with_skip_locked(db, hall):
         event.remove(db.engine, "before_cursor_execute", remember)
     assert any("FROM counter" in s and "FOR UPDATE" in s for s in statements)
     assert any("FROM ticket" in s and "FOR UPDATE SKIP LOCKED" in s for s in statements)
+
+
+def test_a_tickets_position_is_its_place_in_the_call_order(db, app, hall):
+    aging = app.config["QUEUE_PRIORITY_AGING_MINUTES"]
+    make_ticket(hall, "A", now=NINE)  # aged by the time we look
+    make_ticket(hall, "A", now=minutes(aging), priority_class="senior")
+    make_ticket(hall, "A", now=minutes(aging + 1))
+    make_ticket(hall, "A", now=minutes(aging + 1), needs={"patient": True})
+    make_ticket(hall, "A", now=minutes(aging + 2))
+    now = minutes(aging + 3)
+    order = queue.waiting_tickets(hall.id, [queue.get_service(hall, "A").id], now=now)
+    assert [ticket.label for ticket in order] == ["A001", "A002", "A004", "A003", "A005"]
+    assert [queue.position(ticket, now=now) for ticket in order] == [0, 1, 2, 3, 4]
