@@ -56,6 +56,7 @@ from .guidance import (
 from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
 from .notifications import NotificationSubscription, OutboxMessage
 from .queue import (
+    AT_COUNTER_STATUSES,
     DEVICE_KINDS,
     OPEN_STATUSES,
     PRIORITY_CLASSES,
@@ -120,6 +121,7 @@ __all__ = [
     "PolicyNoticeTopic",
     "VisitorIdentity",
     "DAY_KINDS",
+    "AT_COUNTER_STATUSES",
     "DEVICE_KINDS",
     "PRIORITY_CLASSES",
     "PRIORITY_NEEDS",
