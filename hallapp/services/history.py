@@ -38,7 +38,7 @@ from hallapp.models import (
 from hallapp.services import demo
 from hallapp.services.accounts import hash_password
 from hallapp.services.errors import HallError
-from hallapp.services.reports import zone
+from hallapp.services.reports.scope import zone
 
 # code, Chinese name, English name, busyness relative to the demo hall
 EXTRA_HALLS = [
