@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from hallapp.htmx import hx_redirect
+from hallapp.extensions import htmx
+from hallapp.htmx import hx_redirect, is_htmx
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
@@ -55,7 +56,7 @@ def enforce_access():
         return None
     if not current_user.is_authenticated:
         # htmx would paste a redirected login form into a panel; send the whole tab instead.
-        if request.headers.get("HX-Request") == "true":
+        if is_htmx():
             return hx_redirect(url_for("auth.login", next=_return_path()))
         return redirect(url_for("auth.login", next=_return_path()))
     if policy == SIGNED_IN:
@@ -67,7 +68,7 @@ def enforce_access():
 
 def _return_path() -> str:
     """Where to come back to after signing in: the page, not the fragment htmx fetched."""
-    current = request.headers.get("HX-Current-URL")
+    current = htmx.current_url
     if current:
         parts = urlsplit(current)
         return parts.path + (f"?{parts.query}" if parts.query else "")
