@@ -249,12 +249,3 @@ def save_counter(
     )
     db.session.commit()
     return counter
-
-
-def get_counter(hall: Hall, number: int) -> Counter:
-    counter = db.session.scalar(
-        select(Counter).where(Counter.hall_id == hall.id, Counter.number == number)
-    )
-    if counter is None:
-        raise NotFound(_l("There is no counter %(n)d.", n=number))
-    return counter
