@@ -18,24 +18,27 @@ PUBLIC = "public"
 SIGNED_IN = "signed_in"
 
 
+def _declare(view: Callable, policy: str | frozenset[str]) -> Callable:
+    # A plain attribute on the view function: policy_of() finds it through the URL map.
+    vars(view)["hall_access"] = policy
+    return view
+
+
 def public(view: Callable) -> Callable:
     """Open to anyone, for citizens' screens and the login page."""
-    view.hall_access = PUBLIC
-    return view
+    return _declare(view, PUBLIC)
 
 
 def signed_in(view: Callable) -> Callable:
     """Any signed-in staff member, whatever their roles."""
-    view.hall_access = SIGNED_IN
-    return view
+    return _declare(view, SIGNED_IN)
 
 
 def role_required(*roles: str) -> Callable[[Callable], Callable]:
     """Staff holding at least one of these roles."""
 
     def decorate(view: Callable) -> Callable:
-        view.hall_access = frozenset(roles)
-        return view
+        return _declare(view, frozenset(roles))
 
     return decorate
 

@@ -6,6 +6,7 @@ response headers written through its make_response: no view parses HX-* headers 
 
 from flask import Response, redirect, render_template, request
 from flask_htmx import make_response as htmx_response
+from werkzeug.wrappers import Response as BaseResponse
 
 from hallapp.extensions import htmx
 from hallapp.models import Hall
@@ -34,7 +35,7 @@ def hx_redirect(location: str) -> Response:
     return htmx_response("", 200, redirect=location)
 
 
-def redirect_after_post(location: str) -> Response:
+def redirect_after_post(location: str) -> BaseResponse:
     """HX-Redirect for htmx, 303 See Other for a plain form post."""
     if is_htmx():
         return hx_redirect(location)

@@ -129,7 +129,7 @@ ENTERPRISES = [
 
 def _demo_enterprises(hall: Hall) -> None:
     """Through the enterprise room's own rules, as a clerk would register them."""
-    clerk = db.session.scalar(select(Staff).where(Staff.username == "clerk"))
+    clerk = db.session.scalars(select(Staff).where(Staff.username == "clerk")).one()
     for name_zh, name_en, place, number, people in ENTERPRISES:
         record = enterprise.save_enterprise(
             None,

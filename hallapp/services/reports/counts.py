@@ -29,7 +29,7 @@ FREE_SERVICE_LABELS = {"photocopy": _l("Photocopies"), "photo": _l("Photos")}
 
 def appointments(scope: Scope, start: date, end: date) -> Table:
     """Appointments whose slot fell in the range: kept, missed, cancelled, still booked."""
-    tally = Tally()
+    tally: Tally[str] = Tally()
     for hall in scope.halls:
         low, high = day_bounds(hall, start, end)
         for state, count in db.session.execute(
@@ -63,7 +63,7 @@ def appointments(scope: Scope, start: date, end: date) -> Table:
 
 def suggestions(scope: Scope, start: date, end: date) -> Table:
     """Suggestions received in the range, and how many are answered."""
-    tally = Tally()
+    tally: Tally[str] = Tally()
     for hall in scope.halls:
         low, high = day_bounds(hall, start, end)
         for status, count in db.session.execute(
@@ -90,8 +90,8 @@ def suggestions(scope: Scope, start: date, end: date) -> Table:
     )
 
 
-def _rating_rows(scope: Scope, start: date, end: date) -> list[tuple]:
-    rows = []
+def _rating_rows(scope: Scope, start: date, end: date) -> list[tuple[int, int | None, int | None]]:
+    rows: list[tuple[int, int | None, int | None]] = []
     for hall in scope.halls:
         low, high = day_bounds(hall, start, end)
         rows += db.session.execute(

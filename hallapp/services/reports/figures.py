@@ -68,8 +68,8 @@ def by_day(data: QueueData) -> Table:
 def by_hour(data: QueueData) -> Table:
     """Per hour of day: visitors entering and tickets issued (daily averages) and the
     counters in use (a counter that called a ticket in that hour)."""
-    visitors = Tally()
-    tickets = Tally()
+    visitors: Tally[int] = Tally()
+    tickets: Tally[int] = Tally()
     in_use: dict[tuple[date, int], set[int]] = defaultdict(set)
     days = set()
     for visit in data.visits:
@@ -79,7 +79,7 @@ def by_hour(data: QueueData) -> Table:
             tickets[ticket.issued_hour] += 1
             if ticket.called_local is not None and ticket.counter_id is not None:
                 in_use[ticket.called_local].add(ticket.counter_id)
-    counters_by_hour = Tally()
+    counters_by_hour: Tally[int] = Tally()
     for (_day, hour), counters in in_use.items():
         counters_by_hour[hour] += len(counters)
     open_days = len(days) or 1
@@ -165,11 +165,11 @@ class HallTime:
 
 def time_in_hall(data: QueueData) -> HallTime:
     """Served visits' time in hall: distribution, median, 90th percentile, share in target."""
-    spent = [(v.minutes_in_hall, v) for v in data.visits if v.served]
-    values = [m for m, _v in spent]
-    within = sum(1 for _m, v in spent if v.within)
+    # Only a served visit has a time in hall and can be within target (VisitRow.settle).
+    values = [v.minutes_in_hall for v in data.visits if v.minutes_in_hall is not None]
+    within = sum(1 for v in data.visits if v.within)
     target = min((hall.target_minutes for hall in data.scope.halls), default=10)
-    counts = Tally()
+    counts: Tally[int] = Tally()
     for value in values:
         # Right-closed bins, (8, 10] and so on, so a visit of exactly the target is inside.
         index = max(0, math.ceil(value / BIN_MINUTES) - 1)
@@ -205,8 +205,8 @@ def time_in_hall_table(result: HallTime) -> Table:
 def counter_utilisation(data: QueueData) -> Table:
     """Per counter: tickets served, busy minutes, days it served, and busy time as a share
     of the hall's opening hours on those days."""
-    served = Tally()
-    busy = defaultdict(float)
+    served: Tally[int] = Tally()
+    busy: defaultdict[int, float] = defaultdict(float)
     days: dict[int, set[date]] = defaultdict(set)
     for visit in data.visits:
         for ticket in visit.tickets:
@@ -266,7 +266,7 @@ def enterprise_room(data: QueueData) -> Table:
             RegistrationService.service_day <= data.end,
         )
     ).one()
-    bookings = Tally()
+    bookings: Tally[str] = Tally()
     for hall in data.scope.halls:
         low, high = day_bounds(hall, data.start, data.end)
         for status, count in db.session.execute(
