@@ -21,7 +21,7 @@ from hallapp.models import (
     Suggestion,
     VisitRating,
 )
-from hallapp.services.reports.scope import Scope, day_bounds
+from hallapp.services.reports.scope import Scope, day_bounds, tally_in_range
 from hallapp.services.reports.tables import Table, share
 
 FREE_SERVICE_LABELS = {"photocopy": _l("Photocopies"), "photo": _l("Photos")}
@@ -29,20 +29,15 @@ FREE_SERVICE_LABELS = {"photocopy": _l("Photocopies"), "photo": _l("Photos")}
 
 def appointments(scope: Scope, start: date, end: date) -> Table:
     """Appointments whose slot fell in the range: kept, missed, cancelled, still booked."""
-    tally: Tally[str] = Tally()
-    for hall in scope.halls:
-        low, high = day_bounds(hall, start, end)
-        for state, count in db.session.execute(
-            select(Appointment.state, func.count(Appointment.id))
-            .join(AppointmentSlot, Appointment.slot_id == AppointmentSlot.id)
-            .where(
-                AppointmentSlot.hall_id == hall.id,
-                AppointmentSlot.starts_at >= low,
-                AppointmentSlot.starts_at < high,
-            )
-            .group_by(Appointment.state)
-        ):
-            tally[state] += count
+    tally = tally_in_range(
+        scope,
+        start,
+        end,
+        Appointment.state,
+        hall_of=AppointmentSlot.hall_id,
+        at=AppointmentSlot.starts_at,
+        joined=(AppointmentSlot, Appointment.slot_id == AppointmentSlot.id),
+    )
     booked = tally["checked_in"] + tally["no_show"] + tally["booked"]
     return Table(
         "appointments",
@@ -63,19 +58,9 @@ def appointments(scope: Scope, start: date, end: date) -> Table:
 
 def suggestions(scope: Scope, start: date, end: date) -> Table:
     """Suggestions received in the range, and how many are answered."""
-    tally: Tally[str] = Tally()
-    for hall in scope.halls:
-        low, high = day_bounds(hall, start, end)
-        for status, count in db.session.execute(
-            select(Suggestion.status, func.count(Suggestion.id))
-            .where(
-                Suggestion.hall_id == hall.id,
-                Suggestion.created_at >= low,
-                Suggestion.created_at < high,
-            )
-            .group_by(Suggestion.status)
-        ):
-            tally[status] += count
+    tally = tally_in_range(
+        scope, start, end, Suggestion.status, hall_of=Suggestion.hall_id, at=Suggestion.created_at
+    )
     received = sum(tally.values())
     answered = tally["replied"] + tally["closed"]
     return Table(

@@ -15,7 +15,7 @@ from hallapp.extensions import db
 from hallapp.i18n import localized
 from hallapp.models import EnterpriseAppointment, RegistrationService, Service
 from hallapp.services.reports.rows import QueueData, TicketRow, VisitRow
-from hallapp.services.reports.scope import day_bounds
+from hallapp.services.reports.scope import tally_in_range
 from hallapp.services.reports.tables import Table, median, p90, share
 
 # Time-in-hall histogram: 2-minute bins up to 30 minutes, then one bin for the rest.
@@ -266,19 +266,14 @@ def enterprise_room(data: QueueData) -> Table:
             RegistrationService.service_day <= data.end,
         )
     ).one()
-    bookings: Tally[str] = Tally()
-    for hall in data.scope.halls:
-        low, high = day_bounds(hall, data.start, data.end)
-        for status, count in db.session.execute(
-            select(EnterpriseAppointment.status, func.count(EnterpriseAppointment.id))
-            .where(
-                EnterpriseAppointment.hall_id == hall.id,
-                EnterpriseAppointment.starts_at >= low,
-                EnterpriseAppointment.starts_at < high,
-            )
-            .group_by(EnterpriseAppointment.status)
-        ):
-            bookings[status] += count
+    bookings = tally_in_range(
+        data.scope,
+        data.start,
+        data.end,
+        EnterpriseAppointment.status,
+        hall_of=EnterpriseAppointment.hall_id,
+        at=EnterpriseAppointment.starts_at,
+    )
     return Table(
         "enterprise",
         _l("Enterprise room"),

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections import Counter as Tally
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hallapp.extensions import db
 from hallapp.i18n import localized
@@ -99,3 +101,27 @@ def day_bounds(hall: Hall, start: date, end: date) -> tuple[datetime, datetime]:
     low = datetime.combine(start, time(0), tz).astimezone(UTC)
     high = datetime.combine(end + timedelta(days=1), time(0), tz).astimezone(UTC)
     return low, high
+
+
+def tally_in_range(
+    scope: Scope,
+    start: date,
+    end: date,
+    key: Any,
+    *,
+    hall_of: Any,
+    at: Any,
+    joined: tuple[Any, Any] | None = None,
+) -> Tally[str]:
+    """Rows per value of `key` (a state, a status) whose time `at` fell on the range's
+    hall-local days, over the halls of the scope; `joined` adds the table `hall_of` and
+    `at` live in."""
+    tally: Tally[str] = Tally()
+    for hall in scope.halls:
+        low, high = day_bounds(hall, start, end)
+        query = select(key, func.count()).where(hall_of == hall.id, at >= low, at < high)
+        if joined is not None:
+            query = query.join(*joined)
+        for value, count in db.session.execute(query.group_by(key)):
+            tally[value] += count
+    return tally
