@@ -5,6 +5,7 @@ row and gets the plain row back (or the inputs again with messages, status 422).
 """
 
 from datetime import datetime, time, timedelta
+from functools import partial
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -197,10 +198,8 @@ def _save_service(service: Service | None, hall: Hall, form: ServiceForm) -> Ser
 def create_service():
     hall = _selected_hall()
     form = ServiceForm(prefix="new")
-    save = lambda: _save_service(None, hall, form)  # noqa: E731
-    return _add_row(
-        "service", form, save, lambda: ServiceForm(prefix="new", formdata=None), hall=hall
-    )
+    fresh = partial(ServiceForm, prefix="new", formdata=None)
+    return _add_row("service", form, partial(_save_service, None, hall, form), fresh, hall=hall)
 
 
 @bp.get("/services/<int:service_id>/edit", endpoint="edit_service")
@@ -257,10 +256,8 @@ def _save_counter(counter: Counter | None, hall: Hall, form: CounterForm) -> Cou
 def create_counter():
     hall = _selected_hall()
     form = CounterForm(prefix="new")
-    save = lambda: _save_counter(None, hall, form)  # noqa: E731
-    return _add_row(
-        "counter", form, save, lambda: CounterForm(prefix="new", formdata=None), hall=hall
-    )
+    fresh = partial(CounterForm, prefix="new", formdata=None)
+    return _add_row("counter", form, partial(_save_counter, None, hall, form), fresh, hall=hall)
 
 
 @bp.get("/counters/<int:counter_id>/edit", endpoint="edit_counter")
