@@ -15,6 +15,7 @@ from hallapp.extensions import db
 from hallapp.models import DEVICE_KINDS, Counter, DeviceToken, Hall, Staff
 from hallapp.services import audit
 from hallapp.services.errors import HallError, InvalidValue, NotFound
+from hallapp.services.hall_now import hall_is_open
 
 # bandit B105: the public prefix that marks a hall token (for secret scanners), not a secret.
 TOKEN_PREFIX = "hall_"  # nosec B105
@@ -136,13 +137,7 @@ class UnseenDevice:
 def unseen_devices(hall: Hall, *, now: datetime) -> list[UnseenDevice]:
     """Kiosks and boards of the hall not seen for UNSEEN_WARNING while the hall is open.
     A device never seen counts from when it was made; revoked or expired ones not at all."""
-    from hallapp.services.calendar import is_open_day
-    from hallapp.services.queue import hall_zone
-
-    local = now.astimezone(hall_zone(hall))
-    if not is_open_day(hall, local.date()):
-        return []
-    if not hall.opens_at <= local.time().replace(tzinfo=None) < hall.closes_at:
+    if not hall_is_open(hall, now):
         return []
     cutoff = now - UNSEEN_WARNING
     rows = db.session.scalars(

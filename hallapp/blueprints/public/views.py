@@ -16,7 +16,7 @@ from hallapp.i18n import PUBLIC_LANGUAGES, is_english
 from hallapp.models import utcnow
 from hallapp.models.queue import DeviceToken
 from hallapp.phone_links import phone_url
-from hallapp.services import devices, hall_now, live, queue
+from hallapp.services import devices, hall_now, halls, live, queue
 from hallapp.services import public as screens
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
@@ -56,7 +56,7 @@ def _unknown_ticket():
 
 def _hall(code: str):
     try:
-        return screens.get_hall(code)
+        return halls.get_hall(code)
     except NotFound:
         return None
 
@@ -76,7 +76,7 @@ def display(hall_code):
     room = request.args.get("room") if request.args.get("room") in ROOMS else None
     voices = ",".join(v for v in request.args.get("voices", "").split(",") if v in VOICES)
     version = live.current_version(hall.id)
-    minute = screens.hall_local(hall, now).strftime("%Y%m%d%H%M")
+    minute = hall_now.minute_of(hall, now)
     partial = is_partial()
     if partial and _int_arg("since") == version and request.args.get("minute") == minute:
         return "", 204
@@ -164,18 +164,26 @@ def _not_set_up(hall, form=None, message=None, status=401):
     ), status
 
 
+def _opened_kiosk(hall_code):
+    """The hall and the kiosk this browser was opened as, or the page that says why not."""
+    hall = _hall(hall_code)
+    if hall is None:
+        return None, None, _unknown_hall()
+    device = _kiosk_device(hall)
+    if device is None:
+        return hall, None, _not_set_up(hall)
+    return hall, device, None
+
+
 @bp.get("/kiosk/<hall_code>")
 @public
 def kiosk(hall_code):
     """The touch screen's start page. Staff open it with the token after `#token=`: the part
     after # never leaves the browser, and public.js posts it to kiosk_setup and wipes it from
     the address, so no server or proxy log ever holds it. A `?token=` is not accepted."""
-    hall = _hall(hall_code)
-    if hall is None:
-        return _unknown_hall()
-    device = _kiosk_device(hall)
-    if device is None:
-        return _not_set_up(hall)
+    hall, device, refusal = _opened_kiosk(hall_code)
+    if refusal is not None:
+        return refusal
     if request.args.get("idle") == "1":
         # The idle reset (public.js) and the Done button: back to the kiosk's own language
         # and seniors' mode, with a clean address.
@@ -213,12 +221,9 @@ def _kiosk_key() -> str:
 @limiter.limit(lambda: current_app.config["KIOSK_LIMIT_PER_ADDRESS"])
 def kiosk_issue(hall_code):
     """A citizen touched a service tile: issue a ticket from this kiosk, or say plainly why not."""
-    hall = _hall(hall_code)
-    if hall is None:
-        return _unknown_hall()
-    device = _kiosk_device(hall)
-    if device is None:
-        return _not_set_up(hall)
+    hall, device, refusal = _opened_kiosk(hall_code)
+    if refusal is not None:
+        return refusal
     form = KioskTicketForm()
     if not form.validate_on_submit():
         return _kiosk_page(
@@ -249,12 +254,9 @@ def kiosk_issue(hall_code):
 def kiosk_swipe(hall_code):
     """A senior swiped an identity card: today's booking is checked in and printed, or
     the start screen offers priority by the card's birth date."""
-    hall = _hall(hall_code)
-    if hall is None:
-        return _unknown_hall()
-    device = _kiosk_device(hall)
-    if device is None:
-        return _not_set_up(hall)
+    hall, device, refusal = _opened_kiosk(hall_code)
+    if refusal is not None:
+        return refusal
     form = KioskSwipeForm()
     if not form.validate_on_submit():
         message = _("The card could not be read. Please swipe it again.")
