@@ -12,8 +12,8 @@ with pgbench, and runs bounded loads from threads on loopback (keep-alive connec
   steady counters       16 counters each one cycle a second; callNext p99, and how long a
                         call takes to reach a board polling every second
   busy morning          three halls: kiosks, counters, boards and phones at their own pace
-  faults (--faults)     a worker SIGKILLed during the busy morning; PostgreSQL stopped for
-                        10 s and started again
+  faults                a worker SIGKILLed during the busy morning; PostgreSQL away for
+                        10 s (bench/faults.py: a proxy cuts the app's connections)
 
 It prints req/s, p50, p99 and errors for each, each as a ratio to the hello baseline, and
 writes the table to bench/results/<time>-<database>.md. It is not a test: it asserts no
@@ -22,6 +22,7 @@ timing. It exits non-zero only when requests failed unexpectedly or a ticket was
 
     make bench                              # both databases, 5 s per scenario
     .venv/bin/python -m bench.run --databases postgresql --duration 10
+    .venv/bin/python -m bench.run --scenarios faults   # only the fault scenarios
     .venv/bin/python -m bench.run --app-dir /work/main   # measure another checkout
 """
 
@@ -54,6 +55,8 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "HALL_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 CONNECTIONS = 16
+LOAD_SCENARIOS = ("issue", "cycle", "polls", "steady", "morning")
+SCENARIOS = (*LOAD_SCENARIOS, "faults")
 
 
 # --- measuring --------------------------------------------------------------------------
@@ -68,10 +71,13 @@ class Result:
     errors: int = 0
     note: str = ""
     extra: dict = field(default_factory=dict)
+    timeline: list[tuple[float, float, int]] = field(default_factory=list, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, latency: float, status: int, ok: bool) -> None:
+        answered = time.monotonic()
         with self.lock:
+            self.timeline.append((answered - latency, answered, status))
             self.latencies.append(latency)
             self.statuses[status] += 1
             if not ok:
@@ -693,34 +699,78 @@ def run_app(kind: str, app_dir: Path, args, workdir: Path) -> tuple[list[Result]
     bench = Bench(app.base, halls, args.duration)
     results: list[Result] = []
     try:
-        results.append(bench.issuing())
-        print(f"[{kind} {app_dir}] issue {results[-1].rate:,.0f} req/s", flush=True)
-        results.extend(bench.counters_flat_out())
-        results.extend(bench.polls())
-        results.extend(bench.steady_counters())
-        results.append(bench.busy_morning())
-        if args.faults:
-            results.append(fault_worker_kill(bench, app))
-            if plain:
-                results.append(fault_postgres_stop(bench, args))
+        if "issue" in args.scenarios:
+            results.append(bench.issuing())
+            print(f"[{kind} {app_dir}] issue {results[-1].rate:,.0f} req/s", flush=True)
+        if "cycle" in args.scenarios:
+            results.extend(bench.counters_flat_out())
+        if "polls" in args.scenarios:
+            results.extend(bench.polls())
+        if "steady" in args.scenarios:
+            results.extend(bench.steady_counters())
+        if "morning" in args.scenarios:
+            results.append(bench.busy_morning())
+        if "faults" in args.scenarios:
+            app.stop()
+            results.extend(run_faults(bench, url, app_dir, env, log))
         checks = check_tickets(url, bench)
     finally:
         app.stop()
         drop_database(plain)
     checks["answered"] = len(set(bench.issued))
     checks["unexpected errors"] = sum(r.errors for r in results if not r.name.startswith("fault"))
+    checks["outage answers not a clean 503 or late"] = sum(
+        r.extra.get("not a clean 503", 0) + r.extra.get("failures from 3 s after", 0)
+        for r in results
+    )
     return results, checks
 
 
+def run_faults(bench: Bench, url: str, app_dir: Path, env: dict, log: Path) -> list[Result]:
+    """A worker SIGKILLed; on PostgreSQL, the database away for 10 s. The app runs behind a
+    proxy the bench can cut (bench/faults.py), never stopping the shared server."""
+    from bench import faults
+
+    proxy = None
+    if url.startswith("postgresql"):
+        from sqlalchemy.engine import make_url
+
+        target = make_url(url)
+        proxy = faults.PgProxy(target.host or "127.0.0.1", target.port or 5432)
+        env = {**env, "DATABASE_URL": proxy.url_for(url)}
+    try:
+        app = Server("wsgi:app", app_dir, env, log)
+        bench.base = app.base
+        try:
+            results = [faults.worker_kill(bench, app)]
+            if proxy is not None:
+                results.append(faults.postgres_stop(bench, proxy))
+        finally:
+            app.stop()
+    finally:
+        if proxy is not None:
+            proxy.close()
+    for result in results:
+        print(f"[faults] {result.name}: {result.note}", flush=True)
+    return results
+
+
 def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
-    baseline, pg_rate = measure_baseline(kind, args, workdir)
+    if set(args.scenarios) & set(LOAD_SCENARIOS):
+        baseline, pg_rate = measure_baseline(kind, args, workdir)
+    else:  # faults only: no ratios to give, so no baseline to measure
+        baseline, pg_rate = Result("no baseline"), None
     text = (
         f"## {kind} — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
         f"gunicorn 2 workers x 4 threads; {CONNECTIONS} keep-alive connections from threads on "
         f"loopback; {args.duration:g} s per scenario; {os.cpu_count()} CPUs "
         f"(load average at start {os.getloadavg()[0]:.1f}).\n\n"
-        f"Baseline: bare Flask hello **{baseline.rate:,.0f} req/s** "
-        f"(p50 {baseline.percentile(50):.1f} ms, p99 {baseline.percentile(99):.1f} ms)."
+        + (
+            f"Baseline: bare Flask hello **{baseline.rate:,.0f} req/s** "
+            f"(p50 {baseline.percentile(50):.1f} ms, p99 {baseline.percentile(99):.1f} ms)."
+            if baseline.rate
+            else "No baseline: fault scenarios only, the ratios mean nothing."
+        )
         + (f" pgbench one-row UPDATE, 1 client: **{pg_rate:,.0f} tps**." if pg_rate else "")
         + "\n"
     )
@@ -731,6 +781,7 @@ def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
         runs.append((app_dir, results))
         failed = any(checks[k] for k in ("lost", "duplicated", "called twice", "held by no device"))
         failed |= bool(checks["unexpected errors"])
+        failed |= bool(checks["outage answers not a clean 503 or late"])
         ok &= not failed
         text += f"\n### {app_dir}\n\n" + table(results, baseline.rate) + "\n\n"
         text += "Tickets: " + ", ".join(f"{k} {v}" for k, v in checks.items()) + ".\n"
@@ -742,48 +793,12 @@ def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
             for _d, results in runs:
                 r = results[n] if n < len(results) else None
                 cells.append(
-                    f"{r.rate / baseline.rate:.3f} ({r.percentile(99):,.0f})" if r else "—"
+                    f"{r.rate / baseline.rate:.3f} ({r.percentile(99):,.0f})"
+                    if r and baseline.rate
+                    else "—"
                 )
             text += f"| {result.name} | " + " | ".join(cells) + " |\n"
     return text, ok
-
-
-def fault_worker_kill(bench: Bench, app: Server) -> Result:
-    def killer(stop):
-        stop.wait(bench.seconds * 0.5)
-        pids = app.worker_pids()
-        if pids:
-            os.kill(pids[0], signal.SIGKILL)
-
-    result = bench.busy_morning(fault=killer)
-    result.name = "fault: busy morning with a worker SIGKILLed"
-    return result
-
-
-def fault_postgres_stop(bench: Bench, args) -> Result:
-    """PostgreSQL stopped for 10 s mid-load, then started; the app must answer 503, then recover."""
-
-    def outage(stop):
-        stop.wait(bench.seconds * 0.3)
-        cluster = args.pg_cluster.split()
-        subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", *cluster, "stop"], check=False
-        )
-        try:
-            time.sleep(10)
-        finally:
-            subprocess.run(
-                ["pg_ctlcluster", "--skip-systemctl-redirect", *cluster, "start"], check=False
-            )
-
-    saved = bench.seconds
-    bench.seconds = max(saved, 10)
-    try:
-        result = bench.busy_morning(fault=outage)
-    finally:
-        bench.seconds = saved
-    result.name = "fault: busy morning with PostgreSQL stopped 10 s"
-    return result
 
 
 def main() -> int:
@@ -797,11 +812,20 @@ def main() -> int:
         action="append",
         help="a checkout to measure (repeat to compare, e.g. main and this branch)",
     )
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(LOAD_SCENARIOS),
+        help=f"comma-separated, of {', '.join(SCENARIOS)}",
+    )
     parser.add_argument("--faults", action="store_true", help="also run the fault scenarios")
-    parser.add_argument("--pg-cluster", default="15 main", help="for the outage: VERSION NAME")
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     args = parser.parse_args()
     args.app_dir = [path.resolve() for path in (args.app_dir or [ROOT])]
+    args.scenarios = [name.strip() for name in args.scenarios.split(",") if name.strip()]
+    if unknown := set(args.scenarios) - set(SCENARIOS):
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    if args.faults:
+        args.scenarios.append("faults")
     args.out.mkdir(parents=True, exist_ok=True)
     report = ["# Hall bench\n"]
     all_ok = True
