@@ -55,6 +55,7 @@ from .guidance import (
 )
 from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
 from .notifications import NotificationSubscription, OutboxMessage
+from .operations import TimerRun
 from .queue import (
     DEVICE_KINDS,
     OPEN_STATUSES,
@@ -128,6 +129,7 @@ __all__ = [
     "DeviceToken",
     "NotificationSubscription",
     "OutboxMessage",
+    "TimerRun",
     "HallVersion",
     "Ticket",
     "TicketEvent",
