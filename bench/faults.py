@@ -24,6 +24,9 @@ import socket
 import threading
 import time
 from collections import Counter as Tally
+from pathlib import Path
+
+from bench.harness import Server
 
 OUTAGE_SECONDS = 10.0
 # After the database is back, a request may still meet one dead pooled connection; from
@@ -115,20 +118,30 @@ class PgProxy:
         self.listener.close()
 
 
+# When, as shares of the busy morning, a worker is SIGKILLed: three times, so that some
+# kill lands while requests are in flight (a kill of an idle worker proves little).
+KILLS_AT = (0.3, 0.5, 0.7)
+
+
 def worker_kill(bench, app):
-    """The busy morning with one gunicorn worker SIGKILLed halfway (its requests die)."""
+    """The busy morning with a gunicorn worker SIGKILLed three times (its requests die;
+    gunicorn starts another): devices retry, nothing is lost or done twice."""
     killed: list[int] = []
 
     def killer(stop):
-        stop.wait(bench.seconds * 0.5)
-        pids = app.worker_pids()
-        if pids:
-            os.kill(pids[0], signal.SIGKILL)
-            killed.append(pids[0])
+        began = time.monotonic()
+        for share in KILLS_AT:
+            stop.wait(max(0.0, began + bench.seconds * 2 * share - time.monotonic()))
+            pids = app.worker_pids()
+            if pids:
+                os.kill(pids[len(killed) % len(pids)], signal.SIGKILL)
+                killed.append(pids[0])
 
     result = bench.busy_morning(fault=killer)
-    result.name = "fault: busy morning with a worker SIGKILLed"
-    result.note = f"worker {killed[0] if killed else 'none'} killed; gunicorn started another"
+    result.name = "fault: busy morning with a worker SIGKILLed 3 times"
+    cut = result.statuses.get(0, 0)
+    result.extra = {"workers killed": len(killed), "requests cut (no answer)": cut}
+    result.note = f"{len(killed)} workers killed; {cut} requests got no answer (devices went on)"
     return result
 
 
@@ -187,3 +200,30 @@ def outage_summary(timeline: list[tuple[float, float, int]], window: dict, proxy
         ),
         "failures from 3 s after": late_failures,
     }
+
+
+def run(bench, url: str, app_dir: Path, env: dict, log: Path) -> list:
+    """A worker SIGKILLed; on PostgreSQL, the database away for 10 s. The app runs behind a
+    proxy the bench can cut (bench/faults.py), never stopping the shared server."""
+    proxy = None
+    if url.startswith("postgresql"):
+        from sqlalchemy.engine import make_url
+
+        target = make_url(url)
+        proxy = PgProxy(target.host or "127.0.0.1", target.port or 5432)
+        env = {**env, "DATABASE_URL": proxy.url_for(url)}
+    try:
+        app = Server("wsgi:app", app_dir, env, log)
+        bench.base = app.base
+        try:
+            results = [worker_kill(bench, app)]
+            if proxy is not None:
+                results.append(postgres_stop(bench, proxy))
+        finally:
+            app.stop()
+    finally:
+        if proxy is not None:
+            proxy.close()
+    for result in results:
+        print(f"[faults] {result.name}: {result.note}", flush=True)
+    return results
