@@ -66,6 +66,11 @@ class Result:
 class Client:
     """One keep-alive HTTP connection, reconnecting after errors (as a device would)."""
 
+    # Requests sent and not yet answered, all clients together: the fault scenarios read
+    # it when they SIGKILL a worker.
+    in_flight = 0
+    in_flight_lock = threading.Lock()
+
     def __init__(self, base: str, token: str | None = None):
         self.host, _, port = base.removeprefix("http://").partition(":")
         self.port = int(port)
@@ -74,6 +79,15 @@ class Client:
 
     def request(self, method: str, path: str, body=None, headers=None, timeout: float = 30):
         """(status, body bytes, seconds, response headers); status 0 on a connection error."""
+        with Client.in_flight_lock:
+            Client.in_flight += 1
+        try:
+            return self._request(method, path, body, headers, timeout)
+        finally:
+            with Client.in_flight_lock:
+                Client.in_flight -= 1
+
+    def _request(self, method: str, path: str, body, headers, timeout: float):
         started = time.perf_counter()
         sent = {**self.headers, **(headers or {})}
         data = None

@@ -105,13 +105,27 @@ def notify_workers(host_envs: dict[str, dict], provider: FakeProvider, logs: Pat
         yield processes
     finally:
         for process, log in processes.values():
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
             log.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, as systemd stops a unit; SIGKILL after 20 s."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def rows(url: str, sql: str) -> list:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(text(sql)).all())
+    finally:
+        engine.dispose()
 
 
 def subscribe_phones(env: dict, public_ids: list[str]) -> int:
@@ -138,29 +152,25 @@ def subscribe_phones(env: dict, public_ids: list[str]) -> int:
     return len(public_ids)
 
 
+PENDING = "SELECT count(*) FROM outbox_message WHERE sent_at IS NULL AND failed_at IS NULL"
+CALLED_WITHOUT_TEXT = (
+    "SELECT count(DISTINCT e.ticket_id) FROM ticket_event e "
+    "JOIN notification_subscription s ON s.ticket_id = e.ticket_id "
+    "WHERE e.step = 'called' AND NOT EXISTS (SELECT 1 FROM outbox_message m "
+    "WHERE m.subscription_id = s.id AND m.template = 'ticket_called')"
+)
+
+
 def texts_delivered(url: str, provider: FakeProvider, logs: Path, seconds: float = 90) -> dict:
     """Wait for the outbox to empty, then hold every message against what the provider got."""
-    engine = create_engine(url)
     began = time.monotonic()
-    try:
-        while True:
-            with engine.connect() as connection:
-                pending = connection.scalar(
-                    text(
-                        "SELECT count(*) FROM outbox_message "
-                        "WHERE sent_at IS NULL AND failed_at IS NULL"
-                    )
-                )
-            if not pending or time.monotonic() - began > seconds:
-                break
-            time.sleep(0.5)
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT id, template, provider_ref, sent_at, failed_at FROM outbox_message")
-            ).all()
-    finally:
-        engine.dispose()
-    refs = Counter(row.provider_ref for row in rows if row.provider_ref)
+    while True:
+        pending = rows(url, PENDING)[0][0]
+        if not pending or time.monotonic() - began > seconds:
+            break
+        time.sleep(0.5)
+    messages = rows(url, "SELECT template, provider_ref, sent_at, failed_at FROM outbox_message")
+    refs = Counter(row.provider_ref for row in messages if row.provider_ref)
     received = Counter((r["phone"], r["template"], r["params"]) for r in provider.received)
     biz_ids = {r["biz_id"] for r in provider.received}
     races = sum(
@@ -168,11 +178,11 @@ def texts_delivered(url: str, provider: FakeProvider, logs: Path, seconds: float
         for host in ("a", "b")
     )
     return {
-        "messages_in_outbox": len(rows),
-        "tickets_called_with_a_phone_but_no_call_text": called_without_text(url),
-        "by_template": dict(Counter(row.template for row in rows)),
-        "sent": sum(1 for row in rows if row.sent_at is not None),
-        "failed": sum(1 for row in rows if row.failed_at is not None),
+        "messages_in_outbox": len(messages),
+        "tickets_called_with_a_phone_but_no_call_text": rows(url, CALLED_WITHOUT_TEXT)[0][0],
+        "by_template": dict(Counter(row.template for row in messages)),
+        "sent": sum(1 for row in messages if row.sent_at is not None),
+        "failed": sum(1 for row in messages if row.failed_at is not None),
         "still_pending_after_wait": pending,
         "texts_the_provider_received": len(provider.received),
         "received_per_host_worker": dict(Counter(r["sender"] for r in provider.received)),
@@ -181,24 +191,6 @@ def texts_delivered(url: str, provider: FakeProvider, logs: Path, seconds: float
         "provider_refs_shared_by_two_messages": sum(n - 1 for n in refs.values() if n > 1),
         "enqueue_races_settled_by_the_unique_key": races,
     }
-
-
-def called_without_text(url: str) -> int:
-    """Tickets with a phone that were called, yet no "go to counter" text was queued."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return connection.scalar(
-                text(
-                    "SELECT count(DISTINCT ticket_event.ticket_id) FROM ticket_event "
-                    "JOIN notification_subscription s ON s.ticket_id = ticket_event.ticket_id "
-                    "WHERE ticket_event.step = 'called' AND NOT EXISTS (SELECT 1 FROM "
-                    "outbox_message m WHERE m.subscription_id = s.id "
-                    "AND m.template = 'ticket_called')"
-                )
-            )
-    finally:
-        engine.dispose()
 
 
 def _run(job: str, env: dict) -> subprocess.Popen:
@@ -232,13 +224,6 @@ def timers_from_both_hosts(url: str, host_envs: dict[str, dict]) -> dict:
             "seconds": round(time.monotonic() - began, 1),
             "lines": {host: out.strip().splitlines()[-1:] for host, out in outputs.items()},
         }
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                text("SELECT name, count(*), min(status) FROM timer_run GROUP BY name")
-            ).all()
-    finally:
-        engine.dispose()
-    results["timer_run_rows"] = {name: {"rows": n, "status": s} for name, n, s in rows}
+    runs = rows(url, "SELECT name, count(*), min(status) FROM timer_run GROUP BY name")
+    results["timer_run_rows"] = {name: {"rows": n, "status": state} for name, n, state in runs}
     return results

@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -99,12 +98,7 @@ def running(args: list[str], *, env: dict, log: Path, ready_url: str):
             wait_until_ready(ready_url, process)
             yield process
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            host_jobs.stop(process)
 
 
 def prepare_database(url: str, env: dict) -> dict:
