@@ -55,6 +55,7 @@ from .guidance import (
 )
 from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
 from .notifications import NotificationSubscription, OutboxMessage
+from .operations import TimerRun
 from .queue import (
     AT_COUNTER_STATUSES,
     DEVICE_KINDS,
@@ -130,6 +131,7 @@ __all__ = [
     "DeviceToken",
     "NotificationSubscription",
     "OutboxMessage",
+    "TimerRun",
     "HallVersion",
     "Ticket",
     "TicketEvent",

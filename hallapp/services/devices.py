@@ -22,7 +22,7 @@ TOKEN_PREFIX = "hall_"  # nosec B105
 # A kiosk or board unseen this long in opening hours is flagged on the admin home.
 UNSEEN_WARNING = timedelta(minutes=2)
 # Last-seen times are written at most this often per device, not on every poll.
-SEEN_RESOLUTION = timedelta(seconds=30)
+SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 class InvalidToken(HallError):
@@ -121,7 +121,7 @@ def revoke_device_token(token_id: int, *, now: datetime, actor: Staff | None = N
 
 
 def mark_seen(device: DeviceToken, *, now: datetime) -> None:
-    """Note that the device showed its token now; at most one write per half minute."""
+    """Note that the device showed its token now; at most one write a minute."""
     if device.last_seen_at is not None and now - device.last_seen_at < SEEN_RESOLUTION:
         return
     device.last_seen_at = now

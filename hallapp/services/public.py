@@ -249,21 +249,22 @@ def kiosk_tiles(state: hall_now.HallNow) -> list[KioskService]:
     ]
 
 
-def kiosk_device(hall: Hall, token: str, *, now: datetime):
-    """The kiosk device token of this hall, if it is known, current and not revoked."""
+def kiosk_device(hall: Hall, token: str, *, now: datetime, kind: str = "kiosk"):
+    """The kiosk (or display) device token of this hall, if it is known, current and not
+    revoked."""
     if not token or len(token) > 200:
         return None
     try:
         device = devices.authenticate(token.strip(), now=now)
     except devices.InvalidToken:
         return None
-    return device if device_is_valid(device, hall, now=now) else None
+    return device if device_is_valid(device, hall, now=now, kind=kind) else None
 
 
-def device_is_valid(device, hall: Hall, *, now: datetime) -> bool:
+def device_is_valid(device, hall: Hall, *, now: datetime, kind: str = "kiosk") -> bool:
     return (
         device is not None
-        and device.kind == "kiosk"
+        and device.kind == kind
         and device.hall_id == hall.id
         and device.revoked_at is None
         and (device.expires_at is None or device.expires_at > now)

@@ -30,7 +30,7 @@ from hallapp.forms import choices, submit
 from hallapp.htmx import is_htmx, render_page
 from hallapp.i18n import HALL_TIMEZONE
 from hallapp.models import Counter, DeviceToken, Hall, OutboxMessage, Service, Staff, utcnow
-from hallapp.phone_links import kiosk_setup_url
+from hallapp.phone_links import device_setup_url
 from hallapp.services import accounts, audit, devices, halls, notifications
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
@@ -454,7 +454,7 @@ def create_device():
 
     def created(result):
         device, raw = result
-        link = kiosk_setup_url(hall.code, raw) if device.kind == "kiosk" else None
+        link = device_setup_url(device.kind, hall.code, raw)
         return render_template(
             "admin/_device_created.html",
             device=device,
