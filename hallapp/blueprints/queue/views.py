@@ -73,6 +73,9 @@ def _context(counter: Counter, *, message: str | None = None, error: str | None 
         "message": message,
         "error": error,
         "status_labels": queue.STATUS_LABELS,
+        # The buttons the panel enables, from the ticket's state machine.
+        "steps": queue.counter_steps(counter, ticket),
+        "allowed_steps": queue.allowed_steps,
     }
 
 
