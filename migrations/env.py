@@ -9,7 +9,8 @@ from flask import current_app
 from hallapp.models import UTCDateTime
 
 config = context.config
-fileConfig(config.config_file_name)
+# Upgrading inside a running process (tests, `flask history`) must not silence its loggers.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db
