@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from flask import Response, abort, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from hallapp.access import role_required
 from hallapp.blueprints.enterprise import bp
@@ -22,10 +23,12 @@ from hallapp.extensions import db
 from hallapp.forms import attach_error
 from hallapp.htmx import redirect_after_post, render_page
 from hallapp.i18n import HALL_TIMEZONE, service_day
-from hallapp.models import Counter, EnterpriseAppointment, EnterpriseMember, utcnow
+from hallapp.models import Counter, Enterprise, EnterpriseAppointment, EnterpriseMember, utcnow
 from hallapp.services import audit, live, queue
 from hallapp.services import enterprise as rooms
+from hallapp.services.enterprise.serving import TicketNotHere
 from hallapp.services.errors import HallError, NotFound
+from hallapp.services.halls import get_in_hall
 from hallapp.validation import bounded_int
 
 room_staff = role_required("enterprise", "supervisor")
@@ -43,11 +46,16 @@ def _hall():
     return current_user.hall
 
 
-def _enterprise(enterprise_id: int):
+def _in_hall(model, row_id: int):
+    """A row of the clerk's hall by its id from the URL; any other is as absent as none."""
     try:
-        return rooms.get_enterprise(_hall(), enterprise_id)
+        return get_in_hall(model, row_id, _hall())
     except NotFound:
         abort(404)
+
+
+def _enterprise(enterprise_id: int) -> Enterprise:
+    return _in_hall(Enterprise, enterprise_id)
 
 
 def _enterprise_form(**kwargs) -> EnterpriseForm:
@@ -447,7 +455,7 @@ def merge(enterprise_id):
     ]
     if request.method == "POST" and form.validate_on_submit():
         try:
-            target = rooms.get_enterprise(_hall(), form.target_id.data)
+            target = get_in_hall(Enterprise, form.target_id.data, _hall())
             rooms.merge_enterprises(source, target, actor=current_user, reason=form.reason.data)
         except HallError as error:
             db.session.rollback()
@@ -531,10 +539,14 @@ def figures_xlsx():
 
 
 def _room_counter(number: int) -> Counter:
-    try:
-        return rooms.get_room_counter(_hall(), number)
-    except NotFound:
+    counter = db.session.scalar(
+        select(Counter).where(
+            Counter.hall_id == _hall().id, Counter.number == number, Counter.room == "enterprise"
+        )
+    )
+    if counter is None:
         abort(404)
+    return counter
 
 
 def _console_context(counter, *, form=None, message=None, message_kind="info", query=""):
@@ -640,7 +652,7 @@ def console_call(number):
 def _current_or_refuse(counter):
     ticket = queue.current_ticket(counter)
     if ticket is None:
-        raise rooms.TicketNotHere()
+        raise TicketNotHere()
     return ticket
 
 
@@ -670,8 +682,8 @@ def console_no_show(number):
 @role_required("enterprise")
 def console_link(number):
     def link(counter):
-        enterprise = rooms.get_enterprise(
-            _hall(), bounded_int(request.form.get("enterprise_id")) or 0
+        enterprise = get_in_hall(
+            Enterprise, bounded_int(request.form.get("enterprise_id")) or 0, _hall()
         )
         rooms.link_ticket(_current_or_refuse(counter), enterprise, actor=current_user)
 
