@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 
 from hallapp.extensions import db
 from hallapp.i18n import service_day as local_service_day
@@ -419,7 +419,12 @@ def counter_service_ids(counter: Counter) -> list[int]:
 
 def current_ticket(counter: Counter) -> Ticket | None:
     """The ticket called to or being served at this counter, if any."""
-    return db.session.scalar(
+    return db.session.scalar(current_ticket_query(counter))
+
+
+def current_ticket_query(counter: Counter) -> Select[Ticket]:
+    """current_ticket's query, for a screen that reads more of the ticket in the same read."""
+    return (
         select(Ticket)
         .where(Ticket.counter_id == counter.id, Ticket.status.in_(("called", "serving")))
         .order_by(Ticket.id.desc())

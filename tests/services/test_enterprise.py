@@ -1,8 +1,11 @@
 import csv
 import io
+import re
+import zipfile
 from datetime import date
 
 import pytest
+from flask import current_app
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -448,8 +451,6 @@ def test_a_staff_list_preview_names_each_bad_row_and_saves_nobody(hall, clerk):
 
 
 def hall_request(hall):
-    from flask import current_app
-
     return current_app.test_request_context("/?lang=en")
 
 
@@ -534,9 +535,6 @@ def test_an_excel_staff_list_of_ten_thousand_rows_is_refused_from_its_size(hall,
 
 def _lying_about_its_size(data: bytes) -> bytes:
     """The same workbook, its sheet claiming to span two rows whatever it holds."""
-    import re
-    import zipfile
-
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:

@@ -7,6 +7,7 @@ from hallapp.extensions import db
 from hallapp.models import RegistrationService, Ticket, TicketEvent
 from hallapp.services import enterprise as rooms
 from hallapp.services import queue
+from hallapp.services.enterprise import serving
 from hallapp.services.enterprise.serving import NotAnEnterpriseTicket
 from hallapp.services.errors import InvalidValue
 from tests.builders import make_staff, make_ticket, open_counter
@@ -68,7 +69,7 @@ def test_checking_in_an_appointment_issues_an_appointment_ticket_linked_to_the_e
     assert ticket.label == "E001"
     assert (ticket.source, ticket.priority_class) == ("appointment", "appointment")
     assert booking.status == "checked_in" and booking.ticket_id == ticket.id
-    assert rooms.ticket_link(ticket).enterprise_id == enterprise.id
+    assert serving.ticket_link(ticket).enterprise_id == enterprise.id
     with pytest.raises(InvalidValue):
         rooms.check_in_appointment(booking, actor=clerk, now=_minutes(21))
 

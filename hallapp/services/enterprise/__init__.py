@@ -37,12 +37,12 @@ from hallapp.services.enterprise.register import (
 )
 from hallapp.services.enterprise.serving import (
     WrongCounter,
+    current_ticket_and_link,
     exclusive_counters,
     link_ticket,
     record_service,
     serve_ticket,
     services_of,
-    ticket_link,
 )
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "check_in_appointment",
     "confirm_staff_import",
     "counting_rule",
+    "current_ticket_and_link",
     "enterprise_clerks",
     "exclusive_counters",
     "figures",
@@ -74,6 +75,5 @@ __all__ = [
     "serve_ticket",
     "services_of",
     "set_member_active",
-    "ticket_link",
     "upcoming_appointments",
 ]

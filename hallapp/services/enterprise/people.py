@@ -28,7 +28,6 @@ from hallapp.services.textfiles import decode_csv
 MAX_IMPORT_ROWS = 2000
 MAX_IMPORT_COLUMNS = 30
 MAX_IMPORT_CELL_CHARS = 500
-IMPORT_COLUMNS = ("name", "document_type", "document_number", "role", "phone")
 REQUIRED_IMPORT_COLUMNS = ("name", "document_type", "document_number")
 
 # Headers a staff list may carry, in either language; compared lower-cased without spaces.

@@ -57,10 +57,12 @@ def record_service(
     note: str = "",
     appointment: EnterpriseAppointment | None = None,
     now: datetime | None = None,
+    ticket: Ticket | None = None,
     commit: bool = True,
 ) -> RegistrationService:
     """Record one registration service at an exclusive counter: who was served, how, by whom.
-    A service started from an appointment counts as "by appointment" and closes the booking."""
+    A service started from an appointment counts as "by appointment" and closes the booking.
+    Serving a ticket records it uncommitted, for the ticket's last step to commit with it."""
     now = now or utcnow()
     if enterprise.status == "merged":
         raise InvalidValue(_l("This record was merged into another; serve that one instead."))
@@ -85,6 +87,7 @@ def record_service(
         counter_id=counter.id,
         clerk_id=clerk.id,
         appointment_id=appointment.id if appointment else None,
+        ticket_id=ticket.id if ticket else None,
         served_at=now,
         service_day=service_day(now),
         outcome=outcome,
@@ -117,6 +120,17 @@ class TicketNotHere(HallError):
 
 def ticket_link(ticket: Ticket) -> EnterpriseTicket | None:
     return db.session.get(EnterpriseTicket, ticket.id)
+
+
+def current_ticket_and_link(counter: Counter) -> tuple[Ticket | None, EnterpriseTicket | None]:
+    """The ticket at this counter and its link to an enterprise, in one read: the console
+    asks for both on every step, within the same budget as a main-hall counter."""
+    row = db.session.execute(
+        queue.current_ticket_query(counter)
+        .add_columns(EnterpriseTicket)
+        .outerjoin(EnterpriseTicket, EnterpriseTicket.ticket_id == Ticket.id)
+    ).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def link_ticket(
@@ -194,9 +208,9 @@ def serve_ticket(
         note=note,
         appointment=appointment,
         now=now,
+        ticket=ticket,
         commit=False,
     )
-    service.ticket_id = ticket.id
     # finish() commits the registration with the ticket's step, or rolls both back.
     queue.finish(ticket, now=now, actor=clerk, counter=counter)
     return service
