@@ -74,7 +74,7 @@ def test_the_console_calls_links_and_serves_a_ticket(at_counter, hall, enterpris
     ticket = issue(hall)
     called = at_counter.post("/queue/counters/10/next", headers=HX).text
     assert "E001" in called and "<html" not in called
-    assert 'id="counter-10-enterprise"' in called and 'id="enterprise-console-q"' in called
+    assert 'id="counter-10-enterprise"' in called and 'id="counter-10-enterprise-q"' in called
     found = at_counter.get("/queue/counters/10/enterprises?q=港丰", headers=HX).text
     assert 'id="counter-10-enterprise-matches"' in found and "港丰贸易有限公司" in found
     assert "<html" not in found
