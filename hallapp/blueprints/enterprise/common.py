@@ -1,12 +1,12 @@
 """What the enterprise room's screens share: the clerk's hall, rows fetched from it by the
 ids in a URL, and the enterprise page's context, which several screens redraw a part of."""
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_login import current_user
 
 from hallapp.access import role_required
 from hallapp.blueprints.enterprise.forms import AppointmentForm, ImportForm, MemberForm
-from hallapp.htmx import redirect_after_post
+from hallapp.htmx import is_partial, redirect_after_post
 from hallapp.models import Enterprise, Hall, utcnow
 from hallapp.services import audit
 from hallapp.services import enterprise as rooms
@@ -30,6 +30,11 @@ def in_hall(model, row_id: int):
 
 def enterprise_or_404(enterprise_id: int) -> Enterprise:
     return in_hall(Enterprise, enterprise_id)
+
+
+def page_or_partial(page: str, partial: str, **context) -> str:
+    """render_page's body alone, for forms.submit to send with its 422."""
+    return render_template(partial if is_partial() else page, **context)
 
 
 def back_to_record(enterprise_id: int, message: str):

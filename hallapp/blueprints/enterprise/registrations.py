@@ -13,12 +13,12 @@ from hallapp.blueprints.enterprise.common import (
     enterprise_or_404,
     hall,
     in_hall,
+    page_or_partial,
     room_staff,
 )
 from hallapp.blueprints.enterprise.forms import ServiceForm
 from hallapp.extensions import db
 from hallapp.forms import submit
-from hallapp.htmx import is_partial
 from hallapp.models import Counter, Enterprise, EnterpriseAppointment
 from hallapp.services import enterprise as rooms
 from hallapp.validation import bounded_int
@@ -83,10 +83,8 @@ def record_service(enterprise_id):
         form,
         save,
         done=lambda _service: back_to_record(enterprise.id, _("The service was recorded.")),
-        invalid=lambda: render_template(
-            "enterprise/_service_form.html" if is_partial() else "enterprise/service_form.html",
-            form=form,
-            **context,
+        invalid=lambda: page_or_partial(
+            "enterprise/service_form.html", "enterprise/_service_form.html", form=form, **context
         ),
     )
 

@@ -11,13 +11,14 @@ from hallapp.blueprints.enterprise.common import (
     detail_context,
     enterprise_or_404,
     hall,
+    page_or_partial,
     room_staff,
 )
 from hallapp.blueprints.enterprise.forms import EnterpriseForm, MemberForm, MergeForm
 from hallapp.blueprints.enterprise.labels import ALL as LABELS
 from hallapp.extensions import db
 from hallapp.forms import submit
-from hallapp.htmx import is_partial, render_page
+from hallapp.htmx import render_page
 from hallapp.models import Enterprise, EnterpriseMember
 from hallapp.services import enterprise as rooms
 from hallapp.services.halls import get_in_hall
@@ -34,10 +35,6 @@ def _enterprise_form(**kwargs) -> EnterpriseForm:
         (staff.id, staff.full_name) for staff in rooms.enterprise_clerks(hall())
     ]
     return form
-
-
-def _page_or_partial(page: str, partial: str, **context) -> str:
-    return render_template(partial if is_partial() else page, **context)
 
 
 @bp.get("/", endpoint="index")
@@ -90,7 +87,7 @@ def _save_and_show(enterprise: Enterprise | None, form: EnterpriseForm):
         form,
         save,
         done=lambda saved: back_to_record(saved.id, _("Saved.")),
-        invalid=lambda: _page_or_partial(
+        invalid=lambda: page_or_partial(
             "enterprise/enterprise_form.html",
             "enterprise/_enterprise_form.html",
             form=form,
@@ -129,7 +126,7 @@ def update_enterprise(enterprise_id):
 
 
 def _members(enterprise: Enterprise, **context) -> str:
-    return _page_or_partial(
+    return page_or_partial(
         "enterprise/enterprise.html",
         "enterprise/_members.html",
         **detail_context(enterprise, **context),
@@ -181,7 +178,6 @@ def merge(enterprise_id):
     ]
     if request.method == "GET":
         return render_template("enterprise/merge.html", source=source, form=form)
-
     return submit(
         form,
         lambda: rooms.merge_enterprises(
