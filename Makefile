@@ -33,7 +33,7 @@ test: $(VENV)/.dev translations node_modules/.installed test-tools services
 	$(BIN)/ruff check hallapp tests bench
 	$(BIN)/ruff format --check hallapp tests bench
 	$(BIN)/bandit --quiet --recursive hallapp wsgi.py
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The quick tests with the whole machine's clock set elsewhere (libfaketime): nothing in
 # the suite may read the real clock. `make test-any-hour ANY_HOUR=2026-12-05T21:30:00`.

@@ -12,8 +12,8 @@ with pgbench, and runs bounded loads from threads on loopback (keep-alive connec
   steady counters       16 counters each one cycle a second; callNext p99, and how long a
                         call takes to reach a board polling every second
   busy morning          three halls: kiosks, counters, boards and phones at their own pace
-  faults (--faults)     a worker SIGKILLed during the busy morning; PostgreSQL stopped for
-                        10 s and started again
+  faults                a worker SIGKILLed during the busy morning; PostgreSQL away for
+                        10 s (bench/faults.py: a proxy cuts the app's connections)
 
 It prints req/s, p50, p99 and errors for each, each as a ratio to the hello baseline, and
 writes the table to bench/results/<time>-<database>.md. It is not a test: it asserts no
@@ -22,247 +22,44 @@ timing. It exits non-zero only when requests failed unexpectedly or a ticket was
 
     make bench                              # both databases, 5 s per scenario
     .venv/bin/python -m bench.run --databases postgresql --duration 10
+    .venv/bin/python -m bench.run --scenarios faults   # only the fault scenarios
     .venv/bin/python -m bench.run --app-dir /work/main   # measure another checkout
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
 import re
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections import Counter as Tally
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+from bench import faults
+from bench.harness import (
+    Client,
+    Result,
+    Server,
+    check_tickets,
+    drop_database,
+    new_database,
+    pgbench_rate,
+    run_threads,
+)
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 PYTHON = Path(sys.executable)
-GUNICORN = PYTHON.with_name("gunicorn")
-POSTGRES_ADMIN_URL = os.environ.get(
-    "HALL_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 CONNECTIONS = 16
-
-
-# --- measuring --------------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    name: str
-    seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    statuses: Tally = field(default_factory=Tally)
-    errors: int = 0
-    note: str = ""
-    extra: dict = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def record(self, latency: float, status: int, ok: bool) -> None:
-        with self.lock:
-            self.latencies.append(latency)
-            self.statuses[status] += 1
-            if not ok:
-                self.errors += 1
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return 0.0
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
-
-
-class Client:
-    """One keep-alive HTTP connection, reconnecting after errors (as a device would)."""
-
-    def __init__(self, base: str, token: str | None = None):
-        self.host, _, port = base.removeprefix("http://").partition(":")
-        self.port = int(port)
-        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.connection: http.client.HTTPConnection | None = None
-
-    def request(self, method: str, path: str, body=None, headers=None, timeout: float = 30):
-        """(status, body bytes, seconds, response headers); status 0 on a connection error."""
-        started = time.perf_counter()
-        sent = {**self.headers, **(headers or {})}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            sent["Content-Type"] = "application/json"
-        for attempt in (1, 2):
-            reused = self.connection is not None
-            try:
-                if self.connection is None:
-                    self.connection = http.client.HTTPConnection(
-                        self.host, self.port, timeout=timeout
-                    )
-                self.connection.request(method, path, body=data, headers=sent)
-                response = self.connection.getresponse()
-                payload = response.read()
-                if response.getheader("Connection", "").lower() == "close":
-                    self.close()
-                return response.status, payload, time.perf_counter() - started, response.headers
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                # The server closed an idle keep-alive connection before reading this
-                # request: send it again once on a new connection, as browsers do.
-                self.close()
-                if not (reused and attempt == 1):
-                    return 0, b"", time.perf_counter() - started, {}
-            except (OSError, http.client.HTTPException):
-                self.close()
-                return 0, b"", time.perf_counter() - started, {}
-        return 0, b"", time.perf_counter() - started, {}
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
-
-
-def run_threads(result: Result, workers, seconds: float) -> Result:
-    """Run each worker(stop_event) in its own thread for `seconds`."""
-    stop = threading.Event()
-    threads = [threading.Thread(target=w, args=(stop,), daemon=True) for w in workers]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    time.sleep(seconds)
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=60)
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-# --- servers ----------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """gunicorn, 2 workers x 4 threads, as `make run` serves the hall."""
-
-    def __init__(self, app: str, cwd: Path, env: dict, log: Path):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = log.open("a")
-        self.process = subprocess.Popen(
-            [
-                str(GUNICORN),
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--no-control-socket",
-                "--log-level",
-                "warning",
-                app,
-            ],
-            cwd=cwd,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + 60
-        client = Client(self.base)
-        while True:
-            status, *_ = client.request("GET", "/", timeout=5)
-            if status:
-                break
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"gunicorn {app} did not start; see {log}")
-            time.sleep(0.2)
-        client.close()
-
-    def worker_pids(self) -> list[int]:
-        out = subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True
-        ).stdout
-        return [int(pid) for pid in out.split()]
-
-    def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
-# --- databases --------------------------------------------------------------------------
-
-
-def psql(sql: str, url: str = POSTGRES_ADMIN_URL) -> str:
-    return subprocess.run(
-        ["psql", url, "-X", "-q", "-A", "-t", "-c", sql], capture_output=True, text=True, check=True
-    ).stdout
-
-
-def new_database(kind: str, workdir: Path) -> tuple[str, str | None]:
-    """(SQLAlchemy URL, plain libpq URL or None)."""
-    if kind == "sqlite":
-        return f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.sqlite'}", None
-    name = f"hall_bench_{uuid.uuid4().hex[:8]}"
-    psql(f'CREATE DATABASE "{name}"')
-    plain = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    return plain.replace("postgresql://", "postgresql+psycopg://", 1), plain
-
-
-def drop_database(plain: str | None) -> None:
-    if plain:
-        name = plain.rsplit("/", 1)[1]
-        psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def pgbench_rate(plain: str, seconds: int) -> float:
-    """Transactions per second of one single-row UPDATE, one client (the database's floor)."""
-    psql("CREATE TABLE IF NOT EXISTS bench_row (id int PRIMARY KEY, n int)", plain)
-    psql("INSERT INTO bench_row VALUES (1, 0) ON CONFLICT DO NOTHING", plain)
-    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-        script.write("UPDATE bench_row SET n = n + 1 WHERE id = 1;\n")
-    out = subprocess.run(
-        ["pgbench", "-n", "-f", script.name, "-T", str(seconds), "-c", "1", plain],
-        capture_output=True,
-        text=True,
-    ).stdout
-    os.unlink(script.name)
-    match = re.search(r"tps = ([\d.]+)", out)
-    return float(match.group(1)) if match else 0.0
-
-
-def query(url: str, sql: str) -> list[tuple]:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(text(sql))]
-    finally:
-        engine.dispose()
+LOAD_SCENARIOS = ("issue", "cycle", "polls", "steady", "morning")
+SCENARIOS = (*LOAD_SCENARIOS, "faults")
 
 
 # --- scenarios --------------------------------------------------------------------------
@@ -597,37 +394,6 @@ class Bench:
         return run_threads(result, workers, self.seconds * 2)
 
 
-# --- integrity --------------------------------------------------------------------------
-
-
-def check_tickets(url: str, bench: Bench) -> dict:
-    """lost: answered 201 but not in the database; duplicated: a public id stored twice;
-    called twice: more than one call event; held by no device: issued over the API and
-    committed, but no kiosk got it (its answer was lost and a retry made another)."""
-    rows = query(url, "SELECT public_id FROM ticket")
-    stored = Tally(row[0] for row in rows)
-    answered = set(bench.issued)
-    lost = sum(1 for public_id in answered if public_id not in stored)
-    duplicated = sum(1 for count in stored.values() if count > 1)
-    twice = query(
-        url,
-        "SELECT ticket_id FROM ticket_event WHERE step = 'called' "
-        "GROUP BY ticket_id HAVING count(*) > 1",
-    )
-    api_issued = query(
-        url,
-        "SELECT ticket.public_id FROM ticket JOIN ticket_event ON ticket_event.ticket_id = "
-        "ticket.id AND ticket_event.step = 'issued' AND ticket_event.detail = 'kiosk'",
-    )
-    orphans = sum(1 for (public_id,) in api_issued if public_id not in answered)
-    return {
-        "lost": lost,
-        "duplicated": duplicated,
-        "called twice": len(twice),
-        "held by no device": orphans,
-    }
-
-
 # --- report -----------------------------------------------------------------------------
 
 
@@ -693,34 +459,49 @@ def run_app(kind: str, app_dir: Path, args, workdir: Path) -> tuple[list[Result]
     bench = Bench(app.base, halls, args.duration)
     results: list[Result] = []
     try:
-        results.append(bench.issuing())
-        print(f"[{kind} {app_dir}] issue {results[-1].rate:,.0f} req/s", flush=True)
-        results.extend(bench.counters_flat_out())
-        results.extend(bench.polls())
-        results.extend(bench.steady_counters())
-        results.append(bench.busy_morning())
-        if args.faults:
-            results.append(fault_worker_kill(bench, app))
-            if plain:
-                results.append(fault_postgres_stop(bench, args))
+        if "issue" in args.scenarios:
+            results.append(bench.issuing())
+            print(f"[{kind} {app_dir}] issue {results[-1].rate:,.0f} req/s", flush=True)
+        if "cycle" in args.scenarios:
+            results.extend(bench.counters_flat_out())
+        if "polls" in args.scenarios:
+            results.extend(bench.polls())
+        if "steady" in args.scenarios:
+            results.extend(bench.steady_counters())
+        if "morning" in args.scenarios:
+            results.append(bench.busy_morning())
+        if "faults" in args.scenarios:
+            app.stop()
+            results.extend(faults.run(bench, url, app_dir, env, log))
         checks = check_tickets(url, bench)
     finally:
         app.stop()
         drop_database(plain)
     checks["answered"] = len(set(bench.issued))
     checks["unexpected errors"] = sum(r.errors for r in results if not r.name.startswith("fault"))
+    checks["outage answers not a clean 503 or late"] = sum(
+        r.extra.get("not a clean 503", 0) + r.extra.get("failures from 3 s after", 0)
+        for r in results
+    )
     return results, checks
 
 
 def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
-    baseline, pg_rate = measure_baseline(kind, args, workdir)
+    if set(args.scenarios) & set(LOAD_SCENARIOS):
+        baseline, pg_rate = measure_baseline(kind, args, workdir)
+    else:  # faults only: no ratios to give, so no baseline to measure
+        baseline, pg_rate = Result("no baseline"), None
     text = (
         f"## {kind} — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n\n"
         f"gunicorn 2 workers x 4 threads; {CONNECTIONS} keep-alive connections from threads on "
         f"loopback; {args.duration:g} s per scenario; {os.cpu_count()} CPUs "
         f"(load average at start {os.getloadavg()[0]:.1f}).\n\n"
-        f"Baseline: bare Flask hello **{baseline.rate:,.0f} req/s** "
-        f"(p50 {baseline.percentile(50):.1f} ms, p99 {baseline.percentile(99):.1f} ms)."
+        + (
+            f"Baseline: bare Flask hello **{baseline.rate:,.0f} req/s** "
+            f"(p50 {baseline.percentile(50):.1f} ms, p99 {baseline.percentile(99):.1f} ms)."
+            if baseline.rate
+            else "No baseline: fault scenarios only, the ratios mean nothing."
+        )
         + (f" pgbench one-row UPDATE, 1 client: **{pg_rate:,.0f} tps**." if pg_rate else "")
         + "\n"
     )
@@ -731,6 +512,7 @@ def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
         runs.append((app_dir, results))
         failed = any(checks[k] for k in ("lost", "duplicated", "called twice", "held by no device"))
         failed |= bool(checks["unexpected errors"])
+        failed |= bool(checks["outage answers not a clean 503 or late"])
         ok &= not failed
         text += f"\n### {app_dir}\n\n" + table(results, baseline.rate) + "\n\n"
         text += "Tickets: " + ", ".join(f"{k} {v}" for k, v in checks.items()) + ".\n"
@@ -742,48 +524,12 @@ def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
             for _d, results in runs:
                 r = results[n] if n < len(results) else None
                 cells.append(
-                    f"{r.rate / baseline.rate:.3f} ({r.percentile(99):,.0f})" if r else "—"
+                    f"{r.rate / baseline.rate:.3f} ({r.percentile(99):,.0f})"
+                    if r and baseline.rate
+                    else "—"
                 )
             text += f"| {result.name} | " + " | ".join(cells) + " |\n"
     return text, ok
-
-
-def fault_worker_kill(bench: Bench, app: Server) -> Result:
-    def killer(stop):
-        stop.wait(bench.seconds * 0.5)
-        pids = app.worker_pids()
-        if pids:
-            os.kill(pids[0], signal.SIGKILL)
-
-    result = bench.busy_morning(fault=killer)
-    result.name = "fault: busy morning with a worker SIGKILLed"
-    return result
-
-
-def fault_postgres_stop(bench: Bench, args) -> Result:
-    """PostgreSQL stopped for 10 s mid-load, then started; the app must answer 503, then recover."""
-
-    def outage(stop):
-        stop.wait(bench.seconds * 0.3)
-        cluster = args.pg_cluster.split()
-        subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", *cluster, "stop"], check=False
-        )
-        try:
-            time.sleep(10)
-        finally:
-            subprocess.run(
-                ["pg_ctlcluster", "--skip-systemctl-redirect", *cluster, "start"], check=False
-            )
-
-    saved = bench.seconds
-    bench.seconds = max(saved, 10)
-    try:
-        result = bench.busy_morning(fault=outage)
-    finally:
-        bench.seconds = saved
-    result.name = "fault: busy morning with PostgreSQL stopped 10 s"
-    return result
 
 
 def main() -> int:
@@ -797,11 +543,20 @@ def main() -> int:
         action="append",
         help="a checkout to measure (repeat to compare, e.g. main and this branch)",
     )
+    parser.add_argument(
+        "--scenarios",
+        default=",".join(LOAD_SCENARIOS),
+        help=f"comma-separated, of {', '.join(SCENARIOS)}",
+    )
     parser.add_argument("--faults", action="store_true", help="also run the fault scenarios")
-    parser.add_argument("--pg-cluster", default="15 main", help="for the outage: VERSION NAME")
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     args = parser.parse_args()
     args.app_dir = [path.resolve() for path in (args.app_dir or [ROOT])]
+    args.scenarios = [name.strip() for name in args.scenarios.split(",") if name.strip()]
+    if unknown := set(args.scenarios) - set(SCENARIOS):
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    if args.faults:
+        args.scenarios.append("faults")
     args.out.mkdir(parents=True, exist_ok=True)
     report = ["# Hall bench\n"]
     all_ok = True

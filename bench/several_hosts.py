@@ -13,7 +13,10 @@ deploy/nginx/hall-proxy.conf. nginx is never started as a system service. Then i
    ProxyFix: clients bind 127.0.0.2, 127.0.0.3 ... and nginx forwards their address);
 2. the kiosk limit holds across both hosts;
 3. a call made through host A is on the board served by host B within 2 s;
-4. a busy morning through the proxy: no ticket duplicated, none called twice.
+4. a busy morning through the proxy: no ticket duplicated, none called twice;
+5. the text-message worker running on both hosts (bench/host_jobs.py) against a fake SMS
+   provider: every text of the morning delivered exactly once;
+6. the daily timers fired on both hosts at once, and again later on one: one run a day.
 
 Figures are printed and written to bench/results/several_hosts.json.
 """
@@ -25,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -41,6 +43,8 @@ from pathlib import Path
 
 import requests
 from requests.adapters import HTTPAdapter
+
+from bench import host_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -94,12 +98,7 @@ def running(args: list[str], *, env: dict, log: Path, ready_url: str):
             wait_until_ready(ready_url, process)
             yield process
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            host_jobs.stop(process)
 
 
 def prepare_database(url: str, env: dict) -> dict:
@@ -206,7 +205,16 @@ def login_limits(base: str) -> dict:
 def kiosk_limit(base: str, token: str) -> dict:
     """One kiosk touching tiles faster than a citizen can: 12 a minute, over both hosts."""
     session = client("127.0.0.4")
-    session.get(f"{base}/kiosk/demo?token={token}", timeout=10)
+    # What the set-up link's script does: post the token from after the # to the form.
+    setup = session.get(f"{base}/kiosk/demo", timeout=10).text
+    opened = session.post(
+        f"{base}/kiosk/demo/setup",
+        data={"token": token, "csrf_token": csrf_from(setup)},
+        allow_redirects=False,
+        timeout=10,
+    )
+    if opened.status_code != 303:
+        raise RuntimeError(f"kiosk set-up answered {opened.status_code}")
     page = session.get(f"{base}/kiosk/demo", timeout=10).text
     statuses, upstreams = [], set()
     for _ in range(15):
@@ -268,8 +276,16 @@ def call_to_board(
     }
 
 
-def busy_morning(base: str, kiosk: str, pads: dict, tickets: int) -> dict:
-    """Kiosks and six counters at once, every request through nginx."""
+# A citizen walks from a seat to the counter after the call; the counter starts then.
+WALK_SECONDS = 2.5
+
+
+def busy_morning(
+    base: str, kiosk: str, pads: dict, tickets: int, walking: frozenset = frozenset()
+) -> dict:
+    """Kiosks and six counters at once, every request through nginx. Tickets in `walking`
+    (those with a phone) take WALK_SECONDS from the call to the start, time enough for
+    the text-message worker's round to see the call."""
     api = f"{base}/api/v1"
     kiosk_h = {"Authorization": f"Bearer {kiosk}"}
     issued, called, problems = [], [], []
@@ -311,6 +327,8 @@ def busy_morning(base: str, kiosk: str, pads: dict, tickets: int) -> dict:
             ticket = response.json()["ticket"]
             with lock:
                 called.append(ticket["public_id"])
+            if ticket["public_id"] in walking:
+                time.sleep(WALK_SECONDS)
             path = f"{api}/tickets/{ticket['public_id']}"
             session.post(f"{path}/start", headers=headers, timeout=30)
             session.post(f"{path}/finish", headers=headers, timeout=30)
@@ -335,6 +353,20 @@ def busy_morning(base: str, kiosk: str, pads: dict, tickets: int) -> dict:
         "seconds": round(seconds, 1),
         "requests_per_second": round((len(issued) + 3 * len(called) + 6) / seconds, 1),
     }
+
+
+def subscribed_tickets(base: str, kiosk: str, count: int) -> list[str]:
+    """Tickets issued through nginx before the morning, for citizens who leave a phone."""
+    session = client()
+    headers = {"Authorization": f"Bearer {kiosk}"}
+    made = []
+    for n in range(count):
+        answer = session.post(
+            f"{base}/api/v1/tickets", json={"service": "ABCD"[n % 4]}, headers=headers, timeout=30
+        )
+        answer.raise_for_status()
+        made.append(answer.json()["public_id"])
+    return made
 
 
 def database_check(url: str) -> dict:
@@ -365,6 +397,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=300, help="tickets in the busy morning")
     parser.add_argument("--rounds", type=int, default=20, help="calls timed from A to B's board")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per host")
+    parser.add_argument("--phones", type=int, default=40, help="tickets with a phone number")
     parser.add_argument(
         "--redis", default=os.environ.get("HALL_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
     )
@@ -406,6 +439,7 @@ def main() -> None:
         tokens = prepare_database(url, env)
         with ExitStack() as stack:
             hosts = []
+            host_envs = {}
             for name, host_port in (("a", port_a), ("b", port_b)):
                 metrics = tmp / f"metrics-{name}"
                 host_env = {
@@ -413,6 +447,7 @@ def main() -> None:
                     "HALL_BIND": f"127.0.0.1:{host_port}",
                     "PROMETHEUS_MULTIPROC_DIR": str(metrics),
                 }
+                host_envs[name] = host_env
                 stack.enter_context(
                     running(
                         [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
@@ -455,12 +490,22 @@ def main() -> None:
                 tokens["display"],
                 args.rounds,
             )
+            provider = host_jobs.FakeProvider()
+            stack.callback(provider.close)
+            stack.enter_context(host_jobs.notify_workers(host_envs, provider, tmp))
+            phones = subscribed_tickets(base, tokens["kiosk"], args.phones)
+            host_jobs.subscribe_phones(env, phones)
             pads = {n: t for n, t in tokens["counters"].items() if n != 1}
             pads[1] = tokens["counters"][1]
             results["busy_morning_through_nginx"] = busy_morning(
-                base, tokens["kiosk"], pads, args.tickets
+                base, tokens["kiosk"], pads, args.tickets, frozenset(phones)
             )
             results["database"] = database_check(url)
+            results["texts_from_a_worker_on_each_host"] = {
+                "tickets_with_a_phone": len(phones),
+                **host_jobs.texts_delivered(url, provider, tmp),
+            }
+            results["daily_timers_on_both_hosts"] = host_jobs.timers_from_both_hosts(url, host_envs)
             metrics = requests.get(f"{hosts[0]}/metrics", timeout=10).text
             results["metrics_host_a"] = {
                 line.split(" ")[0]: line.split(" ")[1]

@@ -11,30 +11,34 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from hallapp.htmx import hx_redirect
+from hallapp.extensions import htmx
+from hallapp.htmx import hx_redirect, is_htmx
 
 PUBLIC = "public"
 SIGNED_IN = "signed_in"
 
 
+def _declare(view: Callable, policy: str | frozenset[str]) -> Callable:
+    # A plain attribute on the view function: policy_of() finds it through the URL map.
+    vars(view)["hall_access"] = policy
+    return view
+
+
 def public(view: Callable) -> Callable:
     """Open to anyone, for citizens' screens and the login page."""
-    view.hall_access = PUBLIC
-    return view
+    return _declare(view, PUBLIC)
 
 
 def signed_in(view: Callable) -> Callable:
     """Any signed-in staff member, whatever their roles."""
-    view.hall_access = SIGNED_IN
-    return view
+    return _declare(view, SIGNED_IN)
 
 
 def role_required(*roles: str) -> Callable[[Callable], Callable]:
     """Staff holding at least one of these roles."""
 
     def decorate(view: Callable) -> Callable:
-        view.hall_access = frozenset(roles)
-        return view
+        return _declare(view, frozenset(roles))
 
     return decorate
 
@@ -65,7 +69,7 @@ def enforce_access():
         return None
     if not current_user.is_authenticated:
         # htmx would paste a redirected login form into a panel; send the whole tab instead.
-        if request.headers.get("HX-Request") == "true":
+        if is_htmx():
             return hx_redirect(url_for("auth.login", next=_return_path()))
         return redirect(url_for("auth.login", next=_return_path()))
     if policy == SIGNED_IN:
@@ -77,7 +81,7 @@ def enforce_access():
 
 def _return_path() -> str:
     """Where to come back to after signing in: the page, not the fragment htmx fetched."""
-    current = request.headers.get("HX-Current-URL")
+    current = htmx.current_url
     if current:
         parts = urlsplit(current)
         return parts.path + (f"?{parts.query}" if parts.query else "")

@@ -55,7 +55,7 @@ class Config:
     # Seconds a person needs at least to fill the form; faster posts are bots.
     SUGGESTION_MIN_FILL_SECONDS = 3
 
-    # Queue rules (hallapp/services/queue.py). A normal ticket waiting this long is called
+    # Queue rules (hallapp/services/queue/). A normal ticket waiting this long is called
     # alongside the priority tickets, so a stream of them cannot hold it back for ever.
     QUEUE_PRIORITY_AGING_MINUTES = 20
     QUEUE_RECALLS_BEFORE_NO_SHOW = 3  # the press after this many recalls marks a no-show

@@ -23,7 +23,13 @@ def checklist_url(service) -> str:
     )
 
 
-def kiosk_setup_url(hall_code: str, token: str) -> str:
-    """The link a new kiosk opens once (typed, or scanned from the admin's screen) to keep
-    its token. The token rides after `#`, which never reaches a server or its logs."""
-    return f"{phone_url('public.kiosk', hall_code=hall_code)}#token={token}"
+SETUP_PAGES = {"kiosk": "public.kiosk", "display": "public.display"}
+
+
+def device_setup_url(kind: str, hall_code: str, token: str) -> str | None:
+    """The link a new kiosk or display board opens once (typed, or scanned from the admin's
+    screen) to keep its token; None for a counter's caller pad. The token rides after `#`,
+    which never reaches a server or its logs."""
+    if kind not in SETUP_PAGES:
+        return None
+    return f"{phone_url(SETUP_PAGES[kind], hall_code=hall_code)}#token={token}"

@@ -1,76 +1,108 @@
-"""One runner at a time for the daily timers, across every app host.
+"""One run a day for the daily timers, across every app host.
 
-Each host's systemd timer fires `flask purge` and `flask no-shows`; the first to take the
-lock does the work, the others say so and exit 0. On PostgreSQL the lock is a session
-advisory lock (shared by every host); on SQLite, a single host anyway, a file lock.
+Each host's systemd timer fires `flask purge` and `flask no-shows`, each at its own
+randomised moment. A lock held only while a job runs would let a host whose timer fires
+after the first run ended do the whole job again, so the first host to insert the day's
+row in `timer_run` runs it and the others find the row, say who ran it and exit 0. The
+unique (name, day) does the arbitration on both databases, and no session state is
+needed (PgBouncer in transaction mode is fine). The row also tells the operator when,
+where and how the run went; `--again` runs a finished or failed job a second time.
 """
 
 from __future__ import annotations
 
-import fcntl
 import functools
-import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+import os
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import click
-from flask import current_app
-from sqlalchemy import text
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from hallapp.extensions import db
+from hallapp.i18n import HALL_TIMEZONE
+from hallapp.models import TimerRun, utcnow
+
+# A run still marked running after this long died with its host; `--again` may take over.
+STALE_AFTER = timedelta(hours=1)
 
 
-def lock_key(name: str) -> int:
-    return zlib.crc32(f"hall:{name}".encode())
+def this_host() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:128]
 
 
-@contextmanager
-def single_runner(name: str) -> Iterator[bool]:
-    """Yields True when this process holds the lock named `name`, False when another does."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect() as connection:
-            held = bool(
-                connection.scalar(
-                    text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(name)}
-                )
-            )
-            connection.commit()
-            try:
-                yield held
-            finally:
-                if held:
-                    connection.execute(
-                        text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key(name)}
-                    )
-                    connection.commit()
-        return
-    path = Path(current_app.instance_path) / f"{name}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def claim(name: str, *, now: datetime, again: bool = False) -> TimerRun | None:
+    """Today's run of the timer `name` for this host, or None when another host has it."""
+    day = now.astimezone(HALL_TIMEZONE).date()
+    run = TimerRun(name=name, day=day, host=this_host(), started_at=now, status="running")
+    db.session.add(run)
+    try:
+        db.session.commit()
+        return run
+    except IntegrityError:
+        db.session.rollback()
+    if not again:
+        return None
+    taken = db.session.execute(
+        update(TimerRun)
+        .where(
+            TimerRun.name == name,
+            TimerRun.day == day,
+            or_(TimerRun.status != "running", TimerRun.started_at < now - STALE_AFTER),
+        )
+        .values(host=this_host(), started_at=now, finished_at=None, status="running", outcome="")
+    )
+    db.session.commit()
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return todays_run(name, now=now)
 
 
-def once_at_a_time(name: str) -> Callable:
-    """A CLI command that does nothing (exit 0) while another host runs it."""
+def todays_run(name: str, *, now: datetime) -> TimerRun | None:
+    day = now.astimezone(HALL_TIMEZONE).date()
+    return db.session.scalar(select(TimerRun).where(TimerRun.name == name, TimerRun.day == day))
+
+
+def finish(run: TimerRun, *, status: str, outcome: str, now: datetime) -> None:
+    run.status, run.outcome, run.finished_at = status, outcome[:2000], now
+    db.session.commit()
+
+
+def once_a_day(name: str) -> Callable:
+    """A CLI command that runs once a day over every host; the others do nothing (exit 0).
+    The command returns the line it printed, kept as the run's outcome."""
 
     def decorate(command: Callable) -> Callable:
         @functools.wraps(command)
-        def wrapper(*args, **kwargs):
-            with single_runner(name) as held:
-                if not held:
-                    click.echo(f"{name}: another host is running it now; nothing done here.")
-                    return None
-                return command(*args, **kwargs)
+        def wrapper(*args, again: bool = False, **kwargs):
+            run = claim(name, now=utcnow(), again=again)
+            if run is None:
+                db.session.rollback()
+                other = todays_run(name, now=utcnow())
+                where = (
+                    f" by {other.host} at {other.started_at:%H:%M} UTC ({other.status})"
+                    if other
+                    else ""
+                )
+                click.echo(
+                    f"{name}: already run today{where}; nothing done here (--again runs it again)."
+                )
+                return None
+            try:
+                outcome = command(*args, **kwargs)
+            except Exception as error:
+                db.session.rollback()
+                finish(run, status="failed", outcome=repr(error), now=utcnow())
+                raise
+            finish(run, status="done", outcome=str(outcome or ""), now=utcnow())
+            return outcome
 
-        return wrapper
+        return click.option(
+            "--again",
+            is_flag=True,
+            help="Run even though it already ran today (not while it is running elsewhere).",
+        )(wrapper)
 
     return decorate

@@ -12,7 +12,7 @@ from hallapp import create_app
 from hallapp.config import TestConfig
 from hallapp.extensions import db as _db
 from hallapp.models import Base
-from tests import builders
+from tests import builders, url_builders
 from tests.clock import DEFAULT_INSTANT
 from tests.databases import (
     create_postgres_database,
@@ -21,6 +21,8 @@ from tests.databases import (
 )
 
 BACKENDS = ["sqlite", "postgresql"]
+
+url_builders.install()
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +42,9 @@ def pytest_generate_tests(metafunc):
     if "database_url" in metafunc.fixturenames:
         wanted = selected_backends()
         backends = BACKENDS
-        if BROWSER_TESTS in Path(metafunc.definition.fspath).parents:
+        if BROWSER_TESTS in Path(metafunc.definition.fspath).parents or (
+            metafunc.definition.get_closest_marker("one_database")
+        ):
             # A browser proves a page's flow; both databases are proven by the services and
             # views tests. One is enough here: production's when it is selected.
             backends = ["postgresql" if "postgresql" in wanted else "sqlite"]
@@ -90,22 +94,26 @@ def empty_all_tables() -> None:
     """Every test starts on empty tables, with ids counting from 1 again.
 
     DELETE rather than TRUNCATE: on tables this small PostgreSQL deletes about eight times
-    faster than it truncates, and this runs before every test. SQLite reuses ids by itself.
+    faster than it truncates, and this runs before every test. On PostgreSQL the whole
+    reset is one round trip; SQLite reuses ids by itself.
     """
-    for table in reversed(Base.metadata.sorted_tables):
-        _db.session.execute(table.delete())
     if _db.engine.dialect.name == "postgresql":
-        _db.session.execute(text(_restart_sequences_sql()))
+        _db.session.connection().exec_driver_sql(_postgres_reset_sql())
+    else:
+        for table in reversed(Base.metadata.sorted_tables):
+            _db.session.execute(table.delete())
     _db.session.commit()
 
 
 @functools.cache
-def _restart_sequences_sql() -> str:
+def _postgres_reset_sql() -> str:
+    quote = _db.engine.dialect.identifier_preparer.format_table
+    deletes = [f"DELETE FROM {quote(table)}" for table in reversed(Base.metadata.sorted_tables)]
     sequences = _db.session.scalars(
         text("SELECT sequence_name FROM information_schema.sequences ORDER BY sequence_name")
     ).all()
     calls = ", ".join(f"setval('\"{name}\"', 1, false)" for name in sequences)
-    return f"SELECT {calls}" if calls else "SELECT 1"
+    return "; ".join([*deletes, f"SELECT {calls}" if calls else "SELECT 1"])
 
 
 class HallTestClient(FlaskClient):

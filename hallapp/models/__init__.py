@@ -55,7 +55,9 @@ from .guidance import (
 )
 from .hall import COUNTER_STATES, ROOMS, Counter, CounterService, Hall, Service
 from .notifications import NotificationSubscription, OutboxMessage
+from .operations import TimerRun
 from .queue import (
+    AT_COUNTER_STATUSES,
     DEVICE_KINDS,
     OPEN_STATUSES,
     PRIORITY_CLASSES,
@@ -120,6 +122,7 @@ __all__ = [
     "PolicyNoticeTopic",
     "VisitorIdentity",
     "DAY_KINDS",
+    "AT_COUNTER_STATUSES",
     "DEVICE_KINDS",
     "PRIORITY_CLASSES",
     "PRIORITY_NEEDS",
@@ -128,6 +131,7 @@ __all__ = [
     "DeviceToken",
     "NotificationSubscription",
     "OutboxMessage",
+    "TimerRun",
     "HallVersion",
     "Ticket",
     "TicketEvent",

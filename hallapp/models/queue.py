@@ -32,8 +32,10 @@ TICKET_STATUSES = (
     "walked_out",
     "parked",
 )
+# A ticket in these statuses belongs to the counter it was called to.
+AT_COUNTER_STATUSES = ("called", "serving")
 # Statuses in which a ticket is still somebody's turn to come.
-OPEN_STATUSES = ("waiting", "called", "serving", "parked")
+OPEN_STATUSES = ("waiting", *AT_COUNTER_STATUSES, "parked")
 TICKET_SOURCES = ("desk", "kiosk", "appointment", "api")
 PRIORITY_CLASSES = ("normal", "senior", "disabled", "pregnant", "patient", "appointment")
 # Needs that give a visitor priority; an interpreter is arranged, not a reason to go first.

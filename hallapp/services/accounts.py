@@ -16,7 +16,6 @@ from hallapp.services.errors import (
     Duplicate,
     InvalidCredentials,
     InvalidValue,
-    NotFound,
     WeakPassword,
     WrongPassword,
 )
@@ -229,11 +228,4 @@ def load_for_session(session_id: str) -> Staff | None:
     staff = db.session.get(Staff, staff_id)
     if staff is None or staff.session_epoch != epoch or not staff.active:
         return None
-    return staff
-
-
-def get_staff(staff_id: int) -> Staff:
-    staff = db.session.get(Staff, staff_id)
-    if staff is None:
-        raise NotFound()
     return staff

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from hallapp.extensions import db
 from hallapp.models import Counter, CounterService, Hall, Service, Staff, StaffRole
+from hallapp.services import enterprise
 from hallapp.services.accounts import hash_password
 from hallapp.services.errors import HallError
 
@@ -128,9 +129,7 @@ ENTERPRISES = [
 
 def _demo_enterprises(hall: Hall) -> None:
     """Through the enterprise room's own rules, as a clerk would register them."""
-    from hallapp.services import enterprise
-
-    clerk = db.session.scalar(select(Staff).where(Staff.username == "clerk"))
+    clerk = db.session.scalars(select(Staff).where(Staff.username == "clerk")).one()
     for name_zh, name_en, place, number, people in ENTERPRISES:
         record = enterprise.save_enterprise(
             None,

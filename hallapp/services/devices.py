@@ -15,13 +15,14 @@ from hallapp.extensions import db
 from hallapp.models import DEVICE_KINDS, Counter, DeviceToken, Hall, Staff
 from hallapp.services import audit
 from hallapp.services.errors import HallError, InvalidValue, NotFound
+from hallapp.services.hall_now import hall_is_open
 
 # bandit B105: the public prefix that marks a hall token (for secret scanners), not a secret.
 TOKEN_PREFIX = "hall_"  # nosec B105
 # A kiosk or board unseen this long in opening hours is flagged on the admin home.
 UNSEEN_WARNING = timedelta(minutes=2)
 # Last-seen times are written at most this often per device, not on every poll.
-SEEN_RESOLUTION = timedelta(seconds=30)
+SEEN_RESOLUTION = timedelta(minutes=1)
 
 
 class InvalidToken(HallError):
@@ -120,7 +121,7 @@ def revoke_device_token(token_id: int, *, now: datetime, actor: Staff | None = N
 
 
 def mark_seen(device: DeviceToken, *, now: datetime) -> None:
-    """Note that the device showed its token now; at most one write per half minute."""
+    """Note that the device showed its token now; at most one write a minute."""
     if device.last_seen_at is not None and now - device.last_seen_at < SEEN_RESOLUTION:
         return
     device.last_seen_at = now
@@ -136,13 +137,7 @@ class UnseenDevice:
 def unseen_devices(hall: Hall, *, now: datetime) -> list[UnseenDevice]:
     """Kiosks and boards of the hall not seen for UNSEEN_WARNING while the hall is open.
     A device never seen counts from when it was made; revoked or expired ones not at all."""
-    from hallapp.services.calendar import is_open_day
-    from hallapp.services.queue import hall_zone
-
-    local = now.astimezone(hall_zone(hall))
-    if not is_open_day(hall, local.date()):
-        return []
-    if not hall.opens_at <= local.time().replace(tzinfo=None) < hall.closes_at:
+    if not hall_is_open(hall, now):
         return []
     cutoff = now - UNSEEN_WARNING
     rows = db.session.scalars(

@@ -1,66 +1,60 @@
-"""CSV and Excel files of report tables, safe to open in a spreadsheet.
+"""CSV and Excel files of report tables, the same numbers as the page.
 
-A text cell starting with = + - @, a tab or a carriage return would be read as a formula
-(formula injection); such cells get a leading apostrophe and are written as text."""
+Cells go through hallapp.spreadsheets, so none carries a live formula."""
 
-import csv
 import io
 from collections.abc import Iterable
 
-from hallapp.services.reports import Table
+from openpyxl import Workbook
+from openpyxl.styles import Font
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from hallapp import spreadsheets
+from hallapp.services.reports.tables import Table
 
 
-def neutralise(value: object) -> object:
-    """Numbers stay numbers; text that a spreadsheet would run is made plain text."""
+def _plain(value: object) -> object:
+    """Numbers stay numbers, a missing figure is an empty cell, a lazy translation becomes
+    its text in the current language."""
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    if isinstance(value, (int, float)):
-        return value
-    return str(value)
+    return value if isinstance(value, (int, float)) else str(value)
+
+
+def _cell(value: object) -> object:
+    return spreadsheets.neutralise(_plain(value))
 
 
 def _lines(heading: str, tables: Iterable[Table]) -> list[list[object]]:
     lines: list[list[object]] = [[heading]]
     for table in tables:
         lines.append([])
-        lines.append([str(table.title)])
-        lines.append([str(column) for column in table.columns])
+        lines.append([table.title])
+        lines.append(list(table.columns))
         lines.extend(table.rows)
     return lines
 
 
 def to_csv(heading: str, tables: Iterable[Table]) -> str:
     """UTF-8 with a byte-order mark, so Excel on Chinese Windows reads it right."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for line in _lines(heading, tables):
-        writer.writerow([neutralise(cell) for cell in line])
-    return "\ufeff" + out.getvalue()
+    return spreadsheets.csv_text(
+        [_plain(value) for value in line] for line in _lines(heading, tables)
+    )
 
 
 def to_xlsx(heading: str, tables: Iterable[Table]) -> bytes:
-    """One sheet per table, header in bold; the same numbers as the page."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
+    """One sheet per table, header in bold; text that looks like a formula gets the CSV's
+    leading apostrophe and is stored as text."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for table in tables:
         sheet = workbook.create_sheet(table.key[:31])
-        sheet.append([neutralise(heading)])
-        sheet.append([neutralise(str(table.title))])
-        sheet.append([neutralise(str(column)) for column in table.columns])
-        for cell in sheet[3]:
-            cell.font = Font(bold=True)
+        spreadsheets.append_row(sheet, [_cell(heading)])
+        spreadsheets.append_row(sheet, [_cell(table.title)])
+        spreadsheets.append_row(sheet, [_cell(column) for column in table.columns])
+        for header in sheet[3]:
+            header.font = Font(bold=True)
         for row in table.rows:
-            sheet.append([neutralise(cell) for cell in row])
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
+            spreadsheets.append_row(sheet, [_cell(value) for value in row])
         sheet.column_dimensions["A"].width = 28
     out = io.BytesIO()
     workbook.save(out)

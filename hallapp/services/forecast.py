@@ -15,12 +15,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from hallapp.extensions import db
+from hallapp.i18n import localized
 from hallapp.models import Appointment, AppointmentSlot, Hall, Service, Ticket
 from hallapp.services import calendar
-from hallapp.services.reports import EpochSeconds, LocalClock, Table, day_bounds, zone
+from hallapp.services.reports.rows import EpochSeconds, LocalClock
+from hallapp.services.reports.scope import day_bounds, zone
+from hallapp.services.reports.tables import Table
 
 HISTORY_WEEKS = 8
 DAYS_AHEAD = 5
@@ -202,10 +206,6 @@ def _booked(hall: Hall, day: date) -> Tally:
 
 def forecast_tables(result: Forecast) -> list[Table]:
     """One table per day: for each hour and service, arrivals, counters needed, last week."""
-    from flask_babel import lazy_gettext as _l
-
-    from hallapp.i18n import localized
-
     tables = []
     for forecast_day in result.days:
         rows = []

@@ -320,17 +320,16 @@ class HallNow:
     @cached_property
     def served_today(self) -> dict[int, int]:
         """Tickets finished today per counter id (one query; the console reads it alone)."""
-        return dict(
-            db.session.execute(
-                select(Ticket.counter_id, func.count(Ticket.id))
-                .where(
-                    Ticket.hall_id == self.hall.id,
-                    Ticket.service_day == self.day,
-                    Ticket.status == "done",
-                )
-                .group_by(Ticket.counter_id)
-            ).all()
+        rows = db.session.execute(
+            select(Ticket.counter_id, func.count(Ticket.id))
+            .where(
+                Ticket.hall_id == self.hall.id,
+                Ticket.service_day == self.day,
+                Ticket.status == "done",
+            )
+            .group_by(Ticket.counter_id)
         )
+        return {counter_id: count for counter_id, count in rows if counter_id is not None}
 
     def counters_in(self, state: str) -> int:
         return sum(1 for item in self.counters if item.state == state)

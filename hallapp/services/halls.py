@@ -85,7 +85,7 @@ def save_hall(
         raise InvalidValue(_l("The target must be at least one minute."), field="target_minutes")
     days = _check_hours(opens_at, closes_at, open_weekdays)
     creating = hall is None
-    if creating:
+    if hall is None:
         hall = Hall()
         db.session.add(hall)
     hall.code = code
@@ -137,7 +137,7 @@ def save_service(
             _l("The service code %(code)s is already used in this hall.", code=code), field="code"
         )
     creating = service is None
-    if creating:
+    if service is None:
         service = Service(hall=hall)
         db.session.add(service)
     elif service.room != room and service.id is not None:
@@ -229,7 +229,7 @@ def save_counter(
             field="service_codes",
         )
     creating = counter is None
-    if creating:
+    if counter is None:
         counter = Counter(hall=hall, state="closed")
         db.session.add(counter)
     counter.number = number
@@ -248,13 +248,4 @@ def save_counter(
         hall_id=hall.id,
     )
     db.session.commit()
-    return counter
-
-
-def get_counter(hall: Hall, number: int) -> Counter:
-    counter = db.session.scalar(
-        select(Counter).where(Counter.hall_id == hall.id, Counter.number == number)
-    )
-    if counter is None:
-        raise NotFound(_l("There is no counter %(n)d.", n=number))
     return counter

@@ -38,7 +38,7 @@ from hallapp.models import (
 from hallapp.services import demo
 from hallapp.services.accounts import hash_password
 from hallapp.services.errors import HallError
-from hallapp.services.reports import zone
+from hallapp.services.reports.scope import zone
 
 # code, Chinese name, English name, busyness relative to the demo hall
 EXTRA_HALLS = [
@@ -158,7 +158,7 @@ def fill_history(days: int, *, now: datetime, password: str, seed: int = 2026) -
         raise HistoryRefused()
     if not db.session.scalar(select(func.count()).select_from(Hall)):
         demo.load_demo(password)
-    template = db.session.scalar(select(Hall).where(Hall.code == demo.DEMO_HALL))
+    template = db.session.scalars(select(Hall).where(Hall.code == demo.DEMO_HALL)).one()
     halls = [(template, 1.0)]
     for code, zh, en, scale in EXTRA_HALLS:
         halls.append((_hall_setup(code, zh, en, template), scale))
@@ -366,6 +366,8 @@ def _bulk_insert(model, rows: list[dict]) -> None:
         return
     columns = list(rows[0])
     raw = db.session.connection().connection.driver_connection
+    if raw is None:  # the pool closed the connection under the transaction
+        raise RuntimeError("the database connection is closed")
     statement = f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN"
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
@@ -391,10 +393,9 @@ def _fix_sequences() -> None:
     if db.engine.dialect.name != "postgresql":
         return
     for model in (Visit, Ticket, TicketEvent):
-        table = model.__table__
-        highest = select(func.coalesce(func.max(table.c.id), 1)).scalar_subquery()
+        highest = select(func.coalesce(func.max(model.id), 1)).scalar_subquery()
         db.session.execute(
-            select(func.setval(func.pg_get_serial_sequence(table.name, "id"), highest))
+            select(func.setval(func.pg_get_serial_sequence(model.__tablename__, "id"), highest))
         )
     # Fresh statistics, or the planner takes the report queries for seq scans.
     db.session.execute(text("ANALYZE visit, ticket, ticket_event, visit_rating, free_service"))

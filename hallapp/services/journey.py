@@ -55,9 +55,10 @@ def ticket_end(ticket: Ticket) -> datetime | None:
 def visit_end(tickets: list[Ticket]) -> datetime | None:
     """The end of the visit's last ticket, once none is open."""
     ends = [ticket_end(ticket) for ticket in tickets]
-    if not ends or any(end is None for end in ends):
+    known = [end for end in ends if end is not None]
+    if not ends or len(known) < len(ends):
         return None
-    return max(ends)
+    return max(known)
 
 
 def visit_duration(visit: Visit) -> timedelta | None:

@@ -4,7 +4,7 @@ Every ticket or counter step calls `bump()` inside its own transaction; displays
 and the counter consoles poll `?since=N` and get 204 while `current_version` is still N.
 """
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hallapp.extensions import db
@@ -17,25 +17,17 @@ def current_version(hall_id: int) -> int:
 
 
 def bump(hall_id: int) -> None:
-    """Add one to the hall's version in the caller's transaction (an upsert on both databases).
+    """Add one to the hall's version in the caller's transaction: an upsert, as both of the
+    hall's databases (SQLite and PostgreSQL) write it.
 
     Callers bump last, after taking their other row locks, so the version row is always the
     last lock a step waits for and steps cannot deadlock on it.
     """
     dialect = db.session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(HallVersion).values(hall_id=hall_id, version=1)
-        statement = statement.on_conflict_do_update(
-            index_elements=[HallVersion.hall_id],
-            set_={"version": HallVersion.version + 1},
-        )
-        db.session.execute(statement)
-        return
-    changed = db.session.execute(
-        update(HallVersion)
-        .where(HallVersion.hall_id == hall_id)
-        .values(version=HallVersion.version + 1)
-    ).rowcount
-    if not changed:
-        db.session.add(HallVersion(hall_id=hall_id, version=1))
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(HallVersion).values(hall_id=hall_id, version=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=[HallVersion.hall_id],
+        set_={"version": HallVersion.version + 1},
+    )
+    db.session.execute(statement)

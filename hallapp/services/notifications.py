@@ -19,12 +19,15 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.utils import import_string
 
 from hallapp.extensions import db
+from hallapp.models import HallVersion
 from hallapp.models.notifications import NotificationSubscription, OutboxMessage
+from hallapp.models.queue import Ticket, TicketEvent
+from hallapp.services import audit, queue
 from hallapp.services.errors import HallError, InvalidValue, NotFound
 
 log = logging.getLogger(__name__)
@@ -263,8 +266,6 @@ def list_outbox(status: str, *, limit: int = 200) -> list[OutboxMessage]:
 
 
 def outbox_counts() -> dict[str, int]:
-    from sqlalchemy import case, func
-
     row = db.session.execute(
         select(
             func.count(case((OutboxMessage.sent_at.is_not(None), 1))),
@@ -282,8 +283,6 @@ class CannotRetry(HallError):
 
 def retry_message(message_id: int, *, now: datetime, actor=None) -> OutboxMessage:
     """An administrator sends a failed (or waiting) message again at the next round."""
-    from hallapp.services import audit
-
     message = db.session.get(OutboxMessage, message_id)
     if message is None:
         raise NotFound(_l("There is no such message."))
@@ -371,9 +370,6 @@ def enqueue_due(*, now: datetime, hall_ids: list[int] | None = None) -> int:
     a waiting ticket now at most AHEAD_ALERT places from the front -> "N people ahead".
     Idempotent (one message per situation), so the `notify` worker may run it every round;
     `hall_ids` limits it to the halls that changed."""
-    from hallapp.models.queue import Ticket, TicketEvent
-    from hallapp.services import queue
-
     query = (
         select(NotificationSubscription, Ticket)
         .join(Ticket, Ticket.id == NotificationSubscription.ticket_id)
@@ -418,8 +414,6 @@ def enqueue_for_changed_halls(*, now: datetime, seen: dict[int, int]) -> int:
     """One round of the `notify` worker: enqueue only for halls whose live version moved
     since the last round (`seen` maps hall id -> version and is updated). Queue steps no
     longer enqueue inside their request; this keeps the texts a second or two behind."""
-    from hallapp.models import HallVersion
-
     versions = dict(db.session.execute(select(HallVersion.hall_id, HallVersion.version)).all())
     db.session.rollback()
     changed = [hall_id for hall_id, version in versions.items() if seen.get(hall_id) != version]

@@ -9,20 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hallapp.extensions import db
 from hallapp.models import Counter, Hall, Service
 from hallapp.models.queue import Ticket, TicketEvent
-from hallapp.services import hall_now
+from hallapp.services import appointments, devices, guidance, hall_now, identity, journey, queue
 from hallapp.services.errors import NotFound
-from hallapp.services.hall_now import hall_is_open
-from hallapp.services.halls import get_hall
-
-__all__ = ["get_hall", "hall_is_open"]
 
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 CALL_STEPS = ("called", "recalled")
@@ -31,10 +27,6 @@ RECENT_CALLS = 10
 MISSED_SHOWN = 8
 # A call stays in "now calling" this long, or until the ticket moves on.
 CALL_FRESH = timedelta(minutes=10)
-
-
-def hall_local(hall: Hall, now: datetime) -> datetime:
-    return now.astimezone(ZoneInfo(hall.timezone))
 
 
 def announcement_texts(label: str, counter: int, languages: tuple[str, ...]) -> list[dict]:
@@ -76,7 +68,7 @@ def _today_tickets(hall: Hall, now: datetime, room: str | None):
     query = (
         select(Ticket)
         .join(Service, Service.id == Ticket.service_id)
-        .where(Ticket.hall_id == hall.id, Ticket.service_day == hall_local(hall, now).date())
+        .where(Ticket.hall_id == hall.id, Ticket.service_day == hall_now.service_day(hall, now))
     )
     if room:
         query = query.where(Service.room == room)
@@ -91,7 +83,7 @@ def _call_events(hall: Hall, now: datetime, room: str | None):
         .join(Counter, Counter.id == TicketEvent.counter_id)
         .where(
             Ticket.hall_id == hall.id,
-            Ticket.service_day == hall_local(hall, now).date(),
+            Ticket.service_day == hall_now.service_day(hall, now),
             TicketEvent.step.in_(CALL_STEPS),
         )
     )
@@ -109,11 +101,6 @@ def _as_call(event: TicketEvent, ticket: Ticket, counter: Counter, languages) ->
         recall=event.step == "recalled",
         texts=announcement_texts(ticket.label, counter.number, languages),
     )
-
-
-def last_call_event_id(hall: Hall, now: datetime, room: str | None = None) -> int:
-    query = _call_events(hall, now, room).with_only_columns(func.max(TicketEvent.id))
-    return db.session.scalar(query) or 0
 
 
 def board(
@@ -215,8 +202,6 @@ TONES = {"waiting": "warn", "called": "ok", "serving": "ok", "no_show": "danger"
 
 def ticket_state(ticket: Ticket, *, now: datetime) -> TicketState:
     """What a citizen may know about their own ticket: status, place, wait, counter."""
-    from hallapp.services import journey, queue
-
     ahead = queue.position(ticket, now=now) if ticket.status == "waiting" else None
     estimate = queue.ticket_estimate(ticket, now=now, ahead=ahead) if ahead is not None else None
     visit_minutes = None
@@ -249,14 +234,8 @@ class KioskService:
     waiting: int
 
 
-def kiosk_services(hall: Hall, *, now: datetime) -> list[KioskService]:
-    """The tiles of the kiosk: every active service, and whether it can issue now."""
-    return kiosk_tiles(hall_now.hall_now(hall, now=now))
-
-
 def kiosk_tiles(state: hall_now.HallNow) -> list[KioskService]:
-    from flask_babel import gettext as _
-
+    """The tiles of the kiosk: every active service, and whether it can issue now."""
     return [
         KioskService(
             service=item.service,
@@ -270,23 +249,22 @@ def kiosk_tiles(state: hall_now.HallNow) -> list[KioskService]:
     ]
 
 
-def kiosk_device(hall: Hall, token: str, *, now: datetime):
-    """The kiosk device token of this hall, if it is known, current and not revoked."""
-    from hallapp.services import devices
-
+def kiosk_device(hall: Hall, token: str, *, now: datetime, kind: str = "kiosk"):
+    """The kiosk (or display) device token of this hall, if it is known, current and not
+    revoked."""
     if not token or len(token) > 200:
         return None
     try:
         device = devices.authenticate(token.strip(), now=now)
     except devices.InvalidToken:
         return None
-    return device if device_is_valid(device, hall, now=now) else None
+    return device if device_is_valid(device, hall, now=now, kind=kind) else None
 
 
-def device_is_valid(device, hall: Hall, *, now: datetime) -> bool:
+def device_is_valid(device, hall: Hall, *, now: datetime, kind: str = "kiosk") -> bool:
     return (
         device is not None
-        and device.kind == "kiosk"
+        and device.kind == kind
         and device.hall_id == hall.id
         and device.revoked_at is None
         and (device.expires_at is None or device.expires_at > now)
@@ -309,8 +287,6 @@ def kiosk_swipe(hall: Hall, number: str, *, now: datetime) -> KioskSwipe:
     """A card swiped at the kiosk: today's booking is checked in (one ticket, printed), or a
     senior by the card's birth date is offered priority. The number itself is never kept:
     a check-in keeps the booking's masked form and keyed hash, nothing more."""
-    from hallapp.services import appointments, guidance, identity, queue
-
     document_type = identity.guess_type(number)
     # The kiosk's reader reads cards; a passport pattern here is a misread card.
     if document_type not in KIOSK_CARD_TYPES:

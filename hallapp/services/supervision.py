@@ -8,7 +8,6 @@ that only missed its call is a no-show, counted apart). Percentiles are nearest-
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -22,16 +21,9 @@ from hallapp.models.guidance import Appointment, AppointmentSlot, DeskCase
 from hallapp.services import live
 from hallapp.services.hall_now import HallNow, hall_now
 from hallapp.services.journey import visit_end
+from hallapp.services.reports.tables import nearest_rank
 
 UPCOMING = timedelta(hours=1)
-
-
-def nearest_rank(values: list[timedelta], percent: int) -> timedelta | None:
-    """The smallest value with at least `percent` % of the values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(len(ordered) * percent / 100), 1) - 1]
 
 
 def day_window(hall: Hall, now: datetime) -> tuple[datetime, datetime]:

@@ -69,3 +69,37 @@ def test_admin_retries_a_failed_text_from_the_outbox(page, live_server, hall, db
     page.reload()
     page.get_by_role("link", name="Pending (1)").click()
     assert page.locator(f"#outbox-{message.id}").is_visible()
+
+
+def test_admin_makes_a_display_token_and_the_board_set_up_from_its_link_is_seen(
+    page, live_server, hall
+):
+    make_staff(hall, "admin", username="admin")
+    sign_in(page, live_server, "admin", PASSWORD)
+    page.goto(f"{live_server}/admin/devices?lang=en")
+    page.get_by_label("Kind").select_option("display")
+    page.get_by_label("Where it stands").fill("Board over the counters")
+    page.get_by_role("button", name="Make a token").click()
+    link = page.locator("#admin-device-setup-link").get_attribute("href")
+    assert "/display/demo#token=hall_" in link
+    row = page.locator("#admin-device-rows tr", has_text="Board over the counters")
+    assert "Never" in row.inner_text()
+
+    board = page.context.browser.new_page()
+    board.goto(link.replace("http://hall.test", live_server))
+    board.wait_for_url(f"{live_server}/display/demo")  # set up, and the token left the bar
+    board.locator("#public-board").wait_for()
+    assert board.locator("#display-setup-form").count() == 0
+    kept = board.evaluate("window.localStorage.getItem('hall-display-token:demo')")
+    assert kept and kept in link
+
+    page.reload()
+    seen = page.locator("#admin-device-rows tr", has_text="Board over the counters")
+    assert "Never" not in seen.inner_text()
+
+    # Switched off past its session: the board names itself again from the browser's copy.
+    board.context.clear_cookies()
+    board.goto(f"{live_server}/display/demo")
+    board.wait_for_function("!document.getElementById('display-setup-form')")
+    assert board.locator("#public-board").is_visible()
+    board.close()

@@ -9,7 +9,7 @@ from datetime import UTC, time, timedelta
 import pytest
 
 from hallapp.models import utcnow
-from hallapp.services import public, queue
+from hallapp.services import hall_now, queue
 from tests.builders import make_ticket
 from tests.clock import DEFAULT_INSTANT, beijing
 
@@ -18,11 +18,11 @@ def test_the_suite_runs_on_a_working_tuesday_morning_unless_a_test_moves_the_clo
     now = utcnow()
     assert now - DEFAULT_INSTANT < timedelta(minutes=5)
     assert now.astimezone(DEFAULT_INSTANT.tzinfo).isoweekday() == 2
-    assert public.hall_is_open(hall, now)
+    assert hall_now.hall_is_open(hall, now)
 
     clock.move_to(beijing(2026, 12, 5, 23, 59), tick=False)
     assert utcnow() == beijing(2026, 12, 5, 23, 59)
-    assert not public.hall_is_open(hall, utcnow())
+    assert not hall_now.hall_is_open(hall, utcnow())
 
 
 @pytest.mark.parametrize(
@@ -33,7 +33,7 @@ def test_the_hall_opens_and_shuts_on_the_minute_of_its_own_clock(
     hall, hour, minute, second, is_open
 ):
     instant = beijing(2026, 12, 1, hour, minute) + timedelta(seconds=second)
-    assert public.hall_is_open(hall, instant) is is_open
+    assert hall_now.hall_is_open(hall, instant) is is_open
     if is_open:
         assert make_ticket(hall, "A", now=instant).label == "A001"
     else:

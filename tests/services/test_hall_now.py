@@ -65,7 +65,7 @@ def test_board_getdisplay_kiosk_and_desk_read_the_same_numbers(all_day):
     assert {service.code: count for service, count in board.waiting} == expected
     display = queue.display_board(hall, now=MORNING)
     assert {row["service"]: row["waiting"] for row in display["waiting"]} == expected
-    kiosk = public.kiosk_services(hall, now=MORNING)
+    kiosk = public.kiosk_tiles(hall_now.hall_now(hall, now=MORNING))
     assert {tile.service.code: tile.waiting for tile in kiosk} == expected
     desk = guidance.overview(hall, now=MORNING)
     assert {load.service.code: load.waiting for load in desk.services} == expected

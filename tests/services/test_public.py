@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hallapp.services import public, queue
+from hallapp.services import hall_now, public, queue
 from hallapp.services.errors import NotFound
 from tests.builders import make_service
 from tests.public_builders import TEN_AM, call, issue, make_kiosk_token, open_counter
@@ -82,7 +82,7 @@ def test_board_says_when_the_hall_is_closed(hall):
     assert not public.board(hall, now=evening).is_open
     hall.open_weekdays = "12345"
     saturday = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
-    assert not public.hall_is_open(hall, saturday)
+    assert not hall_now.hall_is_open(hall, saturday)
 
 
 def test_ticket_state_gives_place_wait_and_then_the_counter(counters):
@@ -104,7 +104,9 @@ def test_kiosk_tiles_say_when_a_service_has_given_out_its_daily_limit(hall):
     make_service(hall, "C", name_zh="港澳通行证", name_en="HK/Macau permit", daily_limit=1)
     issue(hall, "C", now=TEN_AM)
 
-    tiles = {item.service.code: item for item in public.kiosk_services(hall, now=TEN_AM)}
+    tiles = {
+        item.service.code: item for item in public.kiosk_tiles(hall_now.hall_now(hall, now=TEN_AM))
+    }
 
     assert not tiles["C"].available
     assert "发完" in tiles["C"].reason

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from hallapp.services import journey, public, supervision
+from hallapp.services.reports.tables import nearest_rank
 from tests.figures_builders import NOW, build_fixture_day, ticket_of
 
 MIN = timedelta(minutes=1)
@@ -53,9 +54,11 @@ def test_the_supervisor_board_matches_the_hand_count(day):
 
 def test_nearest_rank_percentiles():
     values = [timedelta(minutes=m) for m in (5, 1, 4, 2, 3)]
-    assert supervision.nearest_rank(values, 50) == 3 * MIN
-    assert supervision.nearest_rank(values, 90) == 5 * MIN
-    assert supervision.nearest_rank([], 90) is None
+    assert nearest_rank(values, 50) == 3 * MIN
+    assert nearest_rank(values, 90) == 5 * MIN
+    assert nearest_rank([], 90) is None
+    # The report's 90th percentile is the same rule over minutes: the 9th of 10 values.
+    assert nearest_rank([float(m) for m in range(10, 0, -1)], 90) == 9.0
 
 
 def test_a_visit_with_two_tickets_has_every_step_and_the_time_between(day):

@@ -148,3 +148,23 @@ def test_audit_log_filters_by_action_and_answers_a_fragment_to_htmx(login_as, cl
     assert "<html" not in fragment.text and "auth.login_failed" not in fragment.text
     unknown = supervisor.get("/admin/audit?actor=nobody", headers=HX)
     assert "没有使用此用户名的工作人员。" in unknown.text
+
+
+def test_an_administrator_sets_a_colleagues_password_and_a_weak_one_is_refused(login_as, db, hall):
+    from hallapp.services import accounts
+    from tests.builders import make_staff
+
+    admin = login_as("admin")
+    colleague = make_staff(hall, "guide", username="forgetful")
+    url = f"/admin/staff/{colleague.id}/password"
+    field = f"staff-{colleague.id}-pw-password"
+
+    weak = admin.post(url, headers=HX, data={field: "short"})
+    assert weak.status_code == 422
+    assert f'id="staff-{colleague.id}-password"' in weak.text
+
+    done = admin.post(url, headers=HX, data={field: "a-long-new-secret-7"})
+    assert done.status_code == 200
+    assert "密码已设置" in done.text
+    db.session.refresh(colleague)
+    assert accounts.authenticate("forgetful", "a-long-new-secret-7").id == colleague.id

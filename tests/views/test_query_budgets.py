@@ -15,8 +15,16 @@ from hallapp.extensions import db
 from hallapp.models import Hall, utcnow
 from hallapp.services import devices, live, queue
 from tests.builders import open_counter
+from tests.clock import DEFAULT_INSTANT
 
 HX = {"HX-Request": "true"}
+
+
+@pytest.fixture(autouse=True)
+def still_clock(clock):
+    """The clock stands still: the service-time cache and once-a-minute writes follow it,
+    and a count must not depend on how long a busy machine takes to run the test."""
+    clock.move_to(DEFAULT_INSTANT, tick=False)
 
 
 @contextmanager

@@ -5,6 +5,7 @@ row and gets the plain row back (or the inputs again with messages, status 422).
 """
 
 from datetime import datetime, time, timedelta
+from functools import partial
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -25,11 +26,11 @@ from hallapp.blueprints.admin.forms import (
     StaffEditForm,
 )
 from hallapp.extensions import db
-from hallapp.forms import attach_error, choices, submit
-from hallapp.htmx import render_page
+from hallapp.forms import choices, submit
+from hallapp.htmx import is_htmx, render_page
 from hallapp.i18n import HALL_TIMEZONE
 from hallapp.models import Counter, DeviceToken, Hall, OutboxMessage, Service, Staff, utcnow
-from hallapp.phone_links import kiosk_setup_url
+from hallapp.phone_links import device_setup_url
 from hallapp.services import accounts, audit, devices, halls, notifications
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
@@ -55,6 +56,43 @@ def _get(model, object_id: int):
     return obj
 
 
+# Each kind of row, by the name its templates use for it: admin/_<kind>_row.html shows it,
+# admin/_<kind>_edit_row.html edits it, admin/_<kind>_form.html and _<kind>_created.html add one.
+ROW_NAMES = {"hall": "hall", "service": "service", "counter": "counter", "staff": "member"}
+
+
+def _row(kind: str, obj, **context) -> str:
+    return render_template(f"admin/_{kind}_row.html", **{ROW_NAMES[kind]: obj}, **context)
+
+
+def _edit_row(kind: str, obj, form, **context) -> str:
+    return render_template(
+        f"admin/_{kind}_edit_row.html", **{ROW_NAMES[kind]: obj}, form=form, **context
+    )
+
+
+def _save_row(kind: str, obj, form, save, **context):
+    """Save posts the row's inputs: the plain row comes back, or the inputs with messages."""
+    return submit(
+        form,
+        lambda: save(obj, form),
+        done=lambda saved: _row(kind, saved, saved=True),
+        invalid=lambda: _edit_row(kind, obj, form, **context),
+    )
+
+
+def _add_row(kind: str, form, save, fresh, **context):
+    """The form above a table: the new row and an empty form, or the form with messages."""
+    return submit(
+        form,
+        save,
+        done=lambda obj: render_template(
+            f"admin/_{kind}_created.html", **{ROW_NAMES[kind]: obj}, form=fresh(), **context
+        ),
+        invalid=lambda: render_template(f"admin/_{kind}_form.html", form=form, **context),
+    )
+
+
 def _hall_choices():
     return choices((str(hall.id), f"{hall.code} · {hall.name_zh}") for hall in halls.list_halls())
 
@@ -65,8 +103,7 @@ def _hall_choices():
 @bp.get("/halls", endpoint="halls")
 @admin_only
 def list_halls():
-    form = HallForm(prefix="new", open_weekdays=list("12345"), target_minutes=10)
-    return render_template("admin/halls.html", halls=halls.list_halls(), form=form)
+    return render_template("admin/halls.html", halls=halls.list_halls(), form=_new_hall_form())
 
 
 def _save_hall(hall: Hall | None, form: HallForm) -> Hall:
@@ -84,22 +121,15 @@ def _save_hall(hall: Hall | None, form: HallForm) -> Hall:
     )
 
 
+def _new_hall_form(formdata=None) -> HallForm:
+    return HallForm(prefix="new", formdata=formdata, open_weekdays=list("12345"), target_minutes=10)
+
+
 @bp.post("/halls", endpoint="create_hall")
 @admin_only
 def create_hall():
     form = HallForm(prefix="new")
-    return submit(
-        form,
-        lambda: _save_hall(None, form),
-        done=lambda hall: render_template(
-            "admin/_hall_created.html",
-            hall=hall,
-            form=HallForm(
-                prefix="new", formdata=None, open_weekdays=list("12345"), target_minutes=10
-            ),
-        ),
-        invalid=lambda: render_template("admin/_hall_form.html", form=form),
-    )
+    return _add_row("hall", form, lambda: _save_hall(None, form), _new_hall_form)
 
 
 @bp.get("/halls/<int:hall_id>/edit", endpoint="edit_hall")
@@ -107,26 +137,20 @@ def create_hall():
 def edit_hall(hall_id):
     hall = _get(Hall, hall_id)
     form = HallForm(prefix=f"hall-{hall.id}", obj=hall, open_weekdays=list(hall.open_weekdays))
-    return render_template("admin/_hall_edit_row.html", hall=hall, form=form)
+    return _edit_row("hall", hall, form)
 
 
 @bp.get("/halls/<int:hall_id>/row", endpoint="hall_row")
 @admin_only
 def hall_row(hall_id):
-    return render_template("admin/_hall_row.html", hall=_get(Hall, hall_id))
+    return _row("hall", _get(Hall, hall_id))
 
 
 @bp.post("/halls/<int:hall_id>", endpoint="update_hall")
 @admin_only
 def update_hall(hall_id):
     hall = _get(Hall, hall_id)
-    form = HallForm(prefix=f"hall-{hall.id}")
-    return submit(
-        form,
-        lambda: _save_hall(hall, form),
-        done=lambda saved: render_template("admin/_hall_row.html", hall=saved, saved=True),
-        invalid=lambda: render_template("admin/_hall_edit_row.html", hall=hall, form=form),
-    )
+    return _save_row("hall", hall, HallForm(prefix=f"hall-{hall.id}"), _save_hall)
 
 
 # Services
@@ -174,31 +198,21 @@ def _save_service(service: Service | None, hall: Hall, form: ServiceForm) -> Ser
 def create_service():
     hall = _selected_hall()
     form = ServiceForm(prefix="new")
-    return submit(
-        form,
-        lambda: _save_service(None, hall, form),
-        done=lambda service: render_template(
-            "admin/_service_created.html",
-            service=service,
-            hall=hall,
-            form=ServiceForm(prefix="new", formdata=None),
-        ),
-        invalid=lambda: render_template("admin/_service_form.html", form=form, hall=hall),
-    )
+    fresh = partial(ServiceForm, prefix="new", formdata=None)
+    return _add_row("service", form, partial(_save_service, None, hall, form), fresh, hall=hall)
 
 
 @bp.get("/services/<int:service_id>/edit", endpoint="edit_service")
 @admin_only
 def edit_service(service_id):
     service = _get(Service, service_id)
-    form = ServiceForm(prefix=f"service-{service.id}", obj=service)
-    return render_template("admin/_service_edit_row.html", service=service, form=form)
+    return _edit_row("service", service, ServiceForm(prefix=f"service-{service.id}", obj=service))
 
 
 @bp.get("/services/<int:service_id>/row", endpoint="service_row")
 @admin_only
 def service_row(service_id):
-    return render_template("admin/_service_row.html", service=_get(Service, service_id))
+    return _row("service", _get(Service, service_id))
 
 
 @bp.post("/services/<int:service_id>", endpoint="update_service")
@@ -206,12 +220,7 @@ def service_row(service_id):
 def update_service(service_id):
     service = _get(Service, service_id)
     form = ServiceForm(prefix=f"service-{service.id}")
-    return submit(
-        form,
-        lambda: _save_service(service, service.hall, form),
-        done=lambda saved: render_template("admin/_service_row.html", service=saved, saved=True),
-        invalid=lambda: render_template("admin/_service_edit_row.html", service=service, form=form),
-    )
+    return _save_row("service", service, form, lambda obj, form: _save_service(obj, obj.hall, form))
 
 
 # Counters
@@ -247,17 +256,8 @@ def _save_counter(counter: Counter | None, hall: Hall, form: CounterForm) -> Cou
 def create_counter():
     hall = _selected_hall()
     form = CounterForm(prefix="new")
-    return submit(
-        form,
-        lambda: _save_counter(None, hall, form),
-        done=lambda counter: render_template(
-            "admin/_counter_created.html",
-            counter=counter,
-            hall=hall,
-            form=CounterForm(prefix="new", formdata=None),
-        ),
-        invalid=lambda: render_template("admin/_counter_form.html", form=form, hall=hall),
-    )
+    fresh = partial(CounterForm, prefix="new", formdata=None)
+    return _add_row("counter", form, partial(_save_counter, None, hall, form), fresh, hall=hall)
 
 
 @bp.get("/counters/<int:counter_id>/edit", endpoint="edit_counter")
@@ -269,13 +269,13 @@ def edit_counter(counter_id):
         obj=counter,
         service_codes=" ".join(service.code for service in counter.services),
     )
-    return render_template("admin/_counter_edit_row.html", counter=counter, form=form)
+    return _edit_row("counter", counter, form)
 
 
 @bp.get("/counters/<int:counter_id>/row", endpoint="counter_row")
 @admin_only
 def counter_row(counter_id):
-    return render_template("admin/_counter_row.html", counter=_get(Counter, counter_id))
+    return _row("counter", _get(Counter, counter_id))
 
 
 @bp.post("/counters/<int:counter_id>", endpoint="update_counter")
@@ -283,12 +283,7 @@ def counter_row(counter_id):
 def update_counter(counter_id):
     counter = _get(Counter, counter_id)
     form = CounterForm(prefix=f"counter-{counter.id}")
-    return submit(
-        form,
-        lambda: _save_counter(counter, counter.hall, form),
-        done=lambda saved: render_template("admin/_counter_row.html", counter=saved, saved=True),
-        invalid=lambda: render_template("admin/_counter_edit_row.html", counter=counter, form=form),
-    )
+    return _save_row("counter", counter, form, lambda obj, form: _save_counter(obj, obj.hall, form))
 
 
 # Staff
@@ -297,107 +292,103 @@ def update_counter(counter_id):
 @bp.get("/staff", endpoint="staff")
 @admin_only
 def list_staff():
-    form = StaffCreateForm(prefix="new", hall=str(current_user.hall_id))
-    form.hall.choices = _hall_choices()
+    form = _new_staff_form()
     members = db.session.scalars(select(Staff).order_by(Staff.username)).all()
     return render_template("admin/staff.html", members=members, form=form)
+
+
+def _staff_form(form_class, **values):
+    form = form_class(**values)
+    form.hall.choices = _hall_choices()
+    return form
+
+
+def _new_staff_form(formdata=None) -> StaffCreateForm:
+    return _staff_form(
+        StaffCreateForm, prefix="new", formdata=formdata, hall=str(current_user.hall_id)
+    )
+
+
+def _password_form(member: Staff, **values) -> ResetPasswordForm:
+    return ResetPasswordForm(prefix=f"staff-{member.id}-pw", **values)
 
 
 @bp.post("/staff", endpoint="create_staff")
 @admin_only
 def create_staff():
-    form = StaffCreateForm(prefix="new")
-    form.hall.choices = _hall_choices()
+    form = _staff_form(StaffCreateForm, prefix="new")
 
-    def created(member):
-        fresh = StaffCreateForm(prefix="new", formdata=None, hall=str(current_user.hall_id))
-        fresh.hall.choices = _hall_choices()
-        return render_template("admin/_staff_created.html", member=member, form=fresh)
-
-    return submit(
-        form,
-        lambda: accounts.create_staff(
+    def save():
+        return accounts.create_staff(
             hall=_get(Hall, int(form.hall.data)),
             username=form.username.data,
             full_name=form.full_name.data,
             roles=form.roles.data or [],
             password=form.password.data,
             actor=current_user,
-        ),
-        done=created,
-        invalid=lambda: render_template("admin/_staff_form.html", form=form),
-    )
+        )
+
+    return _add_row("staff", form, save, _new_staff_form)
 
 
 @bp.get("/staff/<int:staff_id>/edit", endpoint="edit_staff")
 @admin_only
 def edit_staff(staff_id):
     member = _get(Staff, staff_id)
-    form = StaffEditForm(
+    form = _staff_form(
+        StaffEditForm,
         prefix=f"staff-{member.id}",
         obj=member,
         hall=str(member.hall_id),
         roles=sorted(member.roles),
     )
-    form.hall.choices = _hall_choices()
-    return render_template(
-        "admin/_staff_edit_row.html",
-        member=member,
-        form=form,
-        password_form=ResetPasswordForm(prefix=f"staff-{member.id}-pw"),
-    )
+    return _edit_row("staff", member, form, password_form=_password_form(member))
 
 
 @bp.get("/staff/<int:staff_id>/row", endpoint="staff_row")
 @admin_only
 def staff_row(staff_id):
-    return render_template("admin/_staff_row.html", member=_get(Staff, staff_id))
+    return _row("staff", _get(Staff, staff_id))
+
+
+def _save_staff(member: Staff, form: StaffEditForm) -> Staff:
+    return accounts.update_staff(
+        member,
+        full_name=form.full_name.data,
+        roles=form.roles.data or [],
+        active=form.active.data,
+        hall=_get(Hall, int(form.hall.data)),
+        actor=current_user,
+    )
 
 
 @bp.post("/staff/<int:staff_id>", endpoint="update_staff")
 @admin_only
 def update_staff(staff_id):
     member = _get(Staff, staff_id)
-    form = StaffEditForm(prefix=f"staff-{member.id}")
-    form.hall.choices = _hall_choices()
-    return submit(
-        form,
-        lambda: accounts.update_staff(
-            member,
-            full_name=form.full_name.data,
-            roles=form.roles.data or [],
-            active=form.active.data,
-            hall=_get(Hall, int(form.hall.data)),
-            actor=current_user,
-        ),
-        done=lambda saved: render_template("admin/_staff_row.html", member=saved, saved=True),
-        invalid=lambda: render_template(
-            "admin/_staff_edit_row.html",
-            member=member,
-            form=form,
-            password_form=ResetPasswordForm(prefix=f"staff-{member.id}-pw"),
-        ),
-    )
+    form = _staff_form(StaffEditForm, prefix=f"staff-{member.id}")
+    return _save_row("staff", member, form, _save_staff, password_form=_password_form(member))
 
 
 @bp.post("/staff/<int:staff_id>/password", endpoint="reset_password")
 @admin_only
 def reset_password(staff_id):
     member = _get(Staff, staff_id)
-    form = ResetPasswordForm(prefix=f"staff-{member.id}-pw")
-    status = 422
-    if form.validate_on_submit():
-        try:
-            accounts.reset_password(member, form.password.data, actor=current_user)
-        except HallError as error:
-            db.session.rollback()
-            attach_error(form, error, default_field="password")
-        else:
-            status = 200
-            form = ResetPasswordForm(prefix=f"staff-{member.id}-pw", formdata=None)
-    return render_template(
-        "admin/_password_reset.html", member=member, form=form, done=status == 200
-    ), status
+    form = _password_form(member)
+    return submit(
+        form,
+        lambda: accounts.reset_password(member, form.password.data, actor=current_user),
+        done=lambda _result: render_template(
+            "admin/_password_reset.html",
+            member=member,
+            form=_password_form(member, formdata=None),
+            done=True,
+        ),
+        invalid=lambda: render_template(
+            "admin/_password_reset.html", member=member, form=form, done=False
+        ),
+        default_field="password",
+    )
 
 
 # Audit log
@@ -463,7 +454,7 @@ def create_device():
 
     def created(result):
         device, raw = result
-        link = kiosk_setup_url(hall.code, raw) if device.kind == "kiosk" else None
+        link = device_setup_url(device.kind, hall.code, raw)
         return render_template(
             "admin/_device_created.html",
             device=device,
@@ -494,7 +485,7 @@ def create_device():
 def revoke_device(device_id):
     device = _get(DeviceToken, device_id)
     devices.revoke_device_token(device.id, now=utcnow(), actor=current_user)
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         return render_template("admin/_device_row.html", device=device, saved=True)
     return redirect(url_for("admin.devices", hall=device.hall.code), 303)
 
@@ -539,7 +530,7 @@ def retry_message(message_id):
             mask_phone=notifications.mask_phone,
             hall_codes=_hall_codes(),
         ), 409
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         return render_template(
             "admin/_outbox_row.html",
             message=message,

@@ -1,4 +1,15 @@
-"""The OpenAPI 3 description of /api/v1, served at /api/v1/openapi.json."""
+"""The OpenAPI 3 description of /api/v1, served at /api/v1/openapi.json.
+
+Its enums are the models' own tuples, so the document lists what the database accepts.
+"""
+
+from hallapp.models import (
+    AT_COUNTER_STATUSES,
+    COUNTER_STATES,
+    PRIORITY_CLASSES,
+    ROOMS,
+    TICKET_STATUSES,
+)
 
 
 def _ref(name: str) -> dict:
@@ -70,17 +81,7 @@ def openapi_document() -> dict:
             "service": {"type": "string", "example": "A"},
             "status": {
                 "type": "string",
-                "enum": [
-                    "waiting",
-                    "called",
-                    "serving",
-                    "done",
-                    "no_show",
-                    "transferred",
-                    "cancelled",
-                    "walked_out",
-                    "parked",
-                ],
+                "enum": list(TICKET_STATUSES),
             },
             "position": {
                 "type": "integer",
@@ -98,6 +99,7 @@ def openapi_document() -> dict:
         },
     }
     service_code = {"type": "string", "minLength": 1, "maxLength": 1, "example": "A"}
+    counter_state = {"type": "string", "enum": list(COUNTER_STATES)}
 
     def responses(**codes: str) -> dict:
         return {status: _error(name) for status, name in codes.items()}
@@ -164,14 +166,7 @@ def openapi_document() -> dict:
                                         "service": service_code,
                                         "priority_class": {
                                             "type": "string",
-                                            "enum": [
-                                                "normal",
-                                                "senior",
-                                                "disabled",
-                                                "pregnant",
-                                                "patient",
-                                                "appointment",
-                                            ],
+                                            "enum": list(PRIORITY_CLASSES),
                                             "default": "normal",
                                         },
                                     },
@@ -276,13 +271,7 @@ def openapi_document() -> dict:
                                 "type": "object",
                                 "required": ["counter", "ticket"],
                                 "properties": {
-                                    "counter": {
-                                        "type": "object",
-                                        "properties": {
-                                            "number": {"type": "integer"},
-                                            "state": {"type": "string"},
-                                        },
-                                    },
+                                    "counter": _ref("Counter"),
                                     "ticket": {**_ref("Ticket"), "nullable": True},
                                 },
                             },
@@ -315,12 +304,7 @@ def openapi_document() -> dict:
                                 "schema": {
                                     "type": "object",
                                     "required": ["state"],
-                                    "properties": {
-                                        "state": {
-                                            "type": "string",
-                                            "enum": ["open", "paused", "closed"],
-                                        }
-                                    },
+                                    "properties": {"state": counter_state},
                                 }
                             }
                         },
@@ -329,15 +313,7 @@ def openapi_document() -> dict:
                         "200": _json(
                             {
                                 "type": "object",
-                                "properties": {
-                                    "counter": {
-                                        "type": "object",
-                                        "properties": {
-                                            "number": {"type": "integer"},
-                                            "state": {"type": "string"},
-                                        },
-                                    }
-                                },
+                                "properties": {"counter": _ref("Counter")},
                             },
                             "The counter's new state",
                         ),
@@ -380,6 +356,10 @@ def openapi_document() -> dict:
             "schemas": {
                 "Error": error,
                 "Ticket": ticket,
+                "Counter": {
+                    "type": "object",
+                    "properties": {"number": {"type": "integer"}, "state": counter_state},
+                },
                 "Service": {
                     "type": "object",
                     "properties": {
@@ -387,7 +367,7 @@ def openapi_document() -> dict:
                         "name": {"type": "string"},
                         "name_zh": {"type": "string"},
                         "name_en": {"type": "string"},
-                        "room": {"type": "string", "enum": ["main", "enterprise"]},
+                        "room": {"type": "string", "enum": list(ROOMS)},
                         "active": {"type": "boolean"},
                         "waiting": {"type": "integer"},
                         "estimated_wait_minutes": {"type": "integer", "nullable": True},
@@ -417,7 +397,7 @@ def openapi_document() -> dict:
                                     "label": {"type": "string"},
                                     "service": {"type": "string"},
                                     "counter": {"type": "integer"},
-                                    "status": {"type": "string"},
+                                    "status": {"type": "string", "enum": list(AT_COUNTER_STATUSES)},
                                     "recalls": {"type": "integer"},
                                     "called_at": {"type": "string", "format": "date-time"},
                                 },

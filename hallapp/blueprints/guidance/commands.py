@@ -5,7 +5,7 @@ import click
 from hallapp.blueprints.guidance import bp
 from hallapp.models import utcnow
 from hallapp.services import appointments, guidance
-from hallapp.single_runner import once_at_a_time
+from hallapp.single_runner import once_a_day
 
 
 @bp.cli.command("purge")
@@ -15,21 +15,23 @@ from hallapp.single_runner import once_at_a_time
     default=None,
     help="Keep this many days instead of IDENTITY_RETENTION_DAYS.",
 )
-@once_at_a_time("purge")
+@once_a_day("purge")
 def purge_command(days):
     """Erase masked numbers, keyed hashes, phones and names older than the retention period."""
     report = guidance.purge_identity_data(now=utcnow(), days=days)
-    click.echo(
+    line = (
         f"Erased identity data recorded before {report.cutoff:%Y-%m-%d %H:%M} UTC: "
         f"{report.identities} identity records, {report.appointments} appointments, "
         f"{report.cases} closed cases, {report.suggestion_phones} suggestion phones, "
         f"{report.import_previews} import previews. Tickets and times are kept."
     )
+    click.echo(line)
+    return line
 
 
 @bp.cli.command("no-shows")
 @click.option("--grace", type=click.IntRange(min=0), default=0, help="Minutes after a slot ends.")
-@once_at_a_time("no-shows")
+@once_a_day("no-shows")
 def no_shows_command(grace):
     """Mark bookings whose slot has ended without a check-in as not come, in every hall."""
     from hallapp.services import halls
@@ -39,4 +41,6 @@ def no_shows_command(grace):
         appointments.mark_no_shows(hall, now=now, grace_minutes=grace)
         for hall in halls.list_halls()
     )
-    click.echo(f"{total} bookings marked as no-shows.")
+    line = f"{total} bookings marked as no-shows."
+    click.echo(line)
+    return line

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, StringField
+from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import DataRequired, Length
 
 
@@ -25,3 +25,10 @@ class KioskSwipeForm(FlaskForm):
 class KioskSetupForm(FlaskForm):
     token = StringField(_l("Kiosk token"), validators=[DataRequired(), Length(max=200)])
     seniors = BooleanField(_l("Large text and high contrast by default"))
+
+
+class DisplaySetupForm(FlaskForm):
+    """Posted by the board's script with the token from the set-up link or the browser's
+    storage; nobody types into it."""
+
+    token = HiddenField(validators=[DataRequired(), Length(max=200)])

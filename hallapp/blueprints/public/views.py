@@ -9,14 +9,19 @@ from flask_babel import gettext as _
 from hallapp import render_cache
 from hallapp.access import public
 from hallapp.blueprints.public import bp
-from hallapp.blueprints.public.forms import KioskSetupForm, KioskSwipeForm, KioskTicketForm
+from hallapp.blueprints.public.forms import (
+    DisplaySetupForm,
+    KioskSetupForm,
+    KioskSwipeForm,
+    KioskTicketForm,
+)
 from hallapp.extensions import db, limiter
 from hallapp.htmx import is_partial, render_page
 from hallapp.i18n import PUBLIC_LANGUAGES, is_english
 from hallapp.models import utcnow
 from hallapp.models.queue import DeviceToken
 from hallapp.phone_links import phone_url
-from hallapp.services import devices, hall_now, live, queue
+from hallapp.services import devices, hall_now, halls, live, queue
 from hallapp.services import public as screens
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
@@ -56,7 +61,7 @@ def _unknown_ticket():
 
 def _hall(code: str):
     try:
-        return screens.get_hall(code)
+        return halls.get_hall(code)
     except NotFound:
         return None
 
@@ -65,18 +70,43 @@ def _int_arg(name: str) -> int | None:
     return bounded_int(request.args.get(name))
 
 
+def _board_options(args) -> tuple[str | None, str]:
+    room = args.get("room") if args.get("room") in ROOMS else None
+    voices = ",".join(v for v in args.get("voices", "").split(",") if v in VOICES)
+    return room, voices
+
+
+def _board_seen(hall, now) -> bool:
+    """Whether this browser is a display device of the hall; notes it seen (devices list,
+    admin warning). The signed session carries when it was last checked, so the polls in
+    between touch no table and the device row is written at most once a minute."""
+    opened = session.get("board")
+    if not opened or opened.get("hall") != hall.code:
+        return False
+    checked = bounded_int(opened.get("checked"), maximum=2**40) or 0
+    if now.timestamp() - checked < devices.SEEN_RESOLUTION.total_seconds():
+        return True
+    device = db.session.get(DeviceToken, bounded_int(opened.get("device")) or 0)
+    if not screens.device_is_valid(device, hall, now=now, kind="display"):
+        session.pop("board", None)  # revoked or expired: the board shows on, unnamed
+        return False
+    devices.mark_seen(device, now=now)
+    session["board"] = {**opened, "checked": int(now.timestamp())}
+    return True
+
+
 @bp.get("/display/<hall_code>")
 @public
-def display(hall_code):
+def display(hall_code, setup_refused: bool = False):
     """The hall's TV board; htmx polls it every second and gets 204 while nothing changed."""
     hall = _hall(hall_code)
     if hall is None:
         return _unknown_hall()
     now = utcnow()
-    room = request.args.get("room") if request.args.get("room") in ROOMS else None
-    voices = ",".join(v for v in request.args.get("voices", "").split(",") if v in VOICES)
+    set_up = _board_seen(hall, now)
+    room, voices = _board_options(request.args)
     version = live.current_version(hall.id)
-    minute = screens.hall_local(hall, now).strftime("%Y%m%d%H%M")
+    minute = hall_now.minute_of(hall, now)
     partial = is_partial()
     if partial and _int_arg("since") == version and request.args.get("minute") == minute:
         return "", 204
@@ -98,12 +128,44 @@ def display(hall_code):
             now=now,
             after=after if after is not None else board.last_event_id,
             autostart_sound=request.args.get("sound") == "on",
+            setup_form=None if set_up else DisplaySetupForm(formdata=None),
+            setup_refused=setup_refused,
         )[0]
 
     if not partial:
-        return build()
+        return build(), 422 if setup_refused else 200
     # Every board of the hall polls the same fragment: render it once per version.
     return render_cache.cached(("board", hall.id, version, minute, room, voices, after), build)
+
+
+@bp.post("/display/<hall_code>/setup")
+@public
+@limiter.limit(lambda: current_app.config["KIOSK_SETUP_LIMIT"])
+def display_setup(hall_code):
+    """The board's script posts the display token from its set-up link (or from the
+    browser's storage, when the session has lapsed); the session then names the device."""
+    hall = _hall(hall_code)
+    if hall is None:
+        return _unknown_hall()
+    form = DisplaySetupForm()
+    now = utcnow()
+    device = None
+    if form.validate_on_submit():
+        device = screens.kiosk_device(hall, form.token.data, now=now, kind="display")
+    if device is None:
+        session.pop("board", None)
+        return display(hall.code, setup_refused=True)
+    devices.mark_seen(device, now=now)
+    session["board"] = {"hall": hall.code, "device": device.id, "checked": int(now.timestamp())}
+    session.permanent = True  # renewed by every poll while the board runs
+    room, voices = _board_options(request.args)
+    sound = "on" if request.args.get("sound") == "on" else None
+    return redirect(
+        url_for(
+            "public.display", hall_code=hall.code, room=room, voices=voices or None, sound=sound
+        ),
+        303,
+    )
 
 
 def _kiosk_device(hall):
@@ -164,18 +226,26 @@ def _not_set_up(hall, form=None, message=None, status=401):
     ), status
 
 
+def _opened_kiosk(hall_code):
+    """The hall and the kiosk this browser was opened as, or the page that says why not."""
+    hall = _hall(hall_code)
+    if hall is None:
+        return None, None, _unknown_hall()
+    device = _kiosk_device(hall)
+    if device is None:
+        return hall, None, _not_set_up(hall)
+    return hall, device, None
+
+
 @bp.get("/kiosk/<hall_code>")
 @public
 def kiosk(hall_code):
     """The touch screen's start page. Staff open it with the token after `#token=`: the part
     after # never leaves the browser, and public.js posts it to kiosk_setup and wipes it from
     the address, so no server or proxy log ever holds it. A `?token=` is not accepted."""
-    hall = _hall(hall_code)
-    if hall is None:
-        return _unknown_hall()
-    device = _kiosk_device(hall)
-    if device is None:
-        return _not_set_up(hall)
+    hall, device, refusal = _opened_kiosk(hall_code)
+    if refusal is not None:
+        return refusal
     if request.args.get("idle") == "1":
         # The idle reset (public.js) and the Done button: back to the kiosk's own language
         # and seniors' mode, with a clean address.
@@ -213,12 +283,9 @@ def _kiosk_key() -> str:
 @limiter.limit(lambda: current_app.config["KIOSK_LIMIT_PER_ADDRESS"])
 def kiosk_issue(hall_code):
     """A citizen touched a service tile: issue a ticket from this kiosk, or say plainly why not."""
-    hall = _hall(hall_code)
-    if hall is None:
-        return _unknown_hall()
-    device = _kiosk_device(hall)
-    if device is None:
-        return _not_set_up(hall)
+    hall, device, refusal = _opened_kiosk(hall_code)
+    if refusal is not None:
+        return refusal
     form = KioskTicketForm()
     if not form.validate_on_submit():
         return _kiosk_page(
@@ -249,12 +316,9 @@ def kiosk_issue(hall_code):
 def kiosk_swipe(hall_code):
     """A senior swiped an identity card: today's booking is checked in and printed, or
     the start screen offers priority by the card's birth date."""
-    hall = _hall(hall_code)
-    if hall is None:
-        return _unknown_hall()
-    device = _kiosk_device(hall)
-    if device is None:
-        return _not_set_up(hall)
+    hall, device, refusal = _opened_kiosk(hall_code)
+    if refusal is not None:
+        return refusal
     form = KioskSwipeForm()
     if not form.validate_on_submit():
         message = _("The card could not be read. Please swipe it again.")

@@ -84,6 +84,9 @@ def _context(
         "message": message,
         "error": error,
         "status_labels": queue.STATUS_LABELS,
+        # The buttons the panel enables, from the ticket's state machine.
+        "steps": queue.counter_steps(counter, ticket),
+        "allowed_steps": queue.allowed_steps,
     }
     if counter.room == "enterprise":
         context.update(desk_context(counter, ticket, link, **desk))

@@ -14,7 +14,7 @@ from hallapp.i18n import localized
 from hallapp.models import utcnow
 from hallapp.services import exports, reports
 from hallapp.services import forecast as forecasting
-from hallapp.services.errors import HallError
+from hallapp.services.errors import HallError, InvalidValue
 
 report_readers = role_required("supervisor", "admin")
 desk_staff = role_required("guide", "supervisor")
@@ -77,35 +77,37 @@ def index():
     )
 
 
-def _download(body, mimetype: str, name: str) -> Response:
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
-    )
-
-
-def _export(kind: str):
-    try:
-        scope, start, end = _scope_and_range()
-    except HallError as error:
-        return _refused("reports/index.html", error, result=None, **_common())
+def _report_tables():
+    scope, start, end = _scope_and_range()
     result = reports.report(scope, start, end)
-    name = f"hall-report-{scope.code}-{start.isoformat()}-{end.isoformat()}.{kind}"
+    name = f"hall-report-{scope.code}-{start.isoformat()}-{end.isoformat()}"
+    return _heading(result), result.tables, name
+
+
+def _export(kind: str, tables_of, refused_template: str) -> Response | tuple[str, int]:
+    """The figures a page shows, as a CSV or Excel download: one way for every report."""
+    try:
+        heading, tables, name = tables_of()
+    except HallError as error:
+        return _refused(refused_template, error, result=None, **_common())
     if kind == "csv":
-        body = exports.to_csv(_heading(result), result.tables)
-        return _download(body, "text/csv; charset=utf-8", name)
-    return _download(exports.to_xlsx(_heading(result), result.tables), XLSX, name)
+        body, mimetype = exports.to_csv(heading, tables), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = exports.to_xlsx(heading, tables), XLSX
+    disposition = f'attachment; filename="{name}.{kind}"'
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": disposition})
 
 
 @bp.get("/report.csv", endpoint="export_csv")
 @report_readers
 def export_csv():
-    return _export("csv")
+    return _export("csv", _report_tables, "reports/index.html")
 
 
 @bp.get("/report.xlsx", endpoint="export_xlsx")
 @report_readers
 def export_xlsx():
-    return _export("xlsx")
+    return _export("xlsx", _report_tables, "reports/index.html")
 
 
 @bp.get("/daily", endpoint="daily")
@@ -132,7 +134,7 @@ def daily():
 def _forecast_scope():
     scope = reports.resolve_scope(current_user, request.args.get("hall") or current_user.hall.code)
     if scope.all_halls:
-        raise reports.InvalidValue(_("Choose one hall for the forecast."), field="hall")
+        raise InvalidValue(_("Choose one hall for the forecast."), field="hall")
     return scope.halls[0]
 
 
@@ -154,30 +156,23 @@ def forecast():
     )
 
 
-def _forecast_export(kind: str):
-    try:
-        hall = _forecast_scope()
-    except HallError as error:
-        return _refused("reports/forecast.html", error, result=None, **_common())
-    result = forecasting.forecast(hall, now=utcnow())
+def _forecast_tables():
+    hall = _forecast_scope()
+    tables = forecasting.forecast_tables(forecasting.forecast(hall, now=utcnow()))
     heading = _("Staffing forecast, %(hall)s", hall=localized(hall))
-    tables = forecasting.forecast_tables(result)
-    name = f"staffing-forecast-{hall.code}.{kind}"
-    if kind == "csv":
-        return _download(exports.to_csv(heading, tables), "text/csv; charset=utf-8", name)
-    return _download(exports.to_xlsx(heading, tables), XLSX, name)
+    return heading, tables, f"staffing-forecast-{hall.code}"
 
 
 @bp.get("/forecast.csv", endpoint="forecast_csv")
 @report_readers
 def forecast_csv():
-    return _forecast_export("csv")
+    return _export("csv", _forecast_tables, "reports/forecast.html")
 
 
 @bp.get("/forecast.xlsx", endpoint="forecast_xlsx")
 @report_readers
 def forecast_xlsx():
-    return _forecast_export("xlsx")
+    return _export("xlsx", _forecast_tables, "reports/forecast.html")
 
 
 @bp.post("/free-services", endpoint="record_free_service")

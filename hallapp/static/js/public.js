@@ -243,9 +243,42 @@
     });
   }
 
+  // ---- Display board: it keeps its device token, so the admin sees it alive. ----
+  // hall.js moves a set-up link's #token= into the form and posts it; we keep a copy in
+  // the browser, so a board whose session lapsed (switched off for a weekend) names
+  // itself again on its own. A token the server refused is forgotten, never retried.
+  function setUpDisplayDevice() {
+    const form = document.getElementById("display-setup-form");
+    const refused = document.querySelector("[data-setup-refused]");
+    const hall = (form || document.body).dataset.hall;
+    const key = "hall-display-token:" + (hall || window.location.pathname);
+    let storage = null;
+    try {
+      storage = window.localStorage;
+    } catch (error) {
+      return; // storage switched off: the set-up link still works for this session
+    }
+    if (refused) {
+      storage.removeItem(key);
+      return;
+    }
+    if (!form) return;
+    const field = form.querySelector("[name='token']");
+    if (field.value) {
+      storage.setItem(key, field.value); // hall.js is posting it now
+      return;
+    }
+    const kept = storage.getItem(key);
+    if (kept) {
+      field.value = kept;
+      form.submit();
+    }
+  }
+
   window.hallAnnouncer = Announcer;
   document.addEventListener("DOMContentLoaded", () => {
     setUpBoard();
+    setUpDisplayDevice();
     setUpIdleReset();
     setUpPrint();
     setUpTracking();

@@ -1,0 +1,104 @@
+"""What every step of the queue does the same way: lock the rows it changes, say no by
+rolling back, write the ticket's event, bump the hall's version and commit once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import NoReturn
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from hallapp.extensions import db
+from hallapp.models import Counter, DeviceToken, Hall, Staff, Ticket, TicketEvent
+from hallapp.services import hall_now, live
+from hallapp.services.errors import HallError, NotFound
+
+from .errors import NotAtThisCounter, UnknownTicket
+
+
+def setting(name: str) -> int:
+    return int(current_app.config[name])
+
+
+def refuse(error: HallError) -> NoReturn:
+    """Release any row locks taken so far and say no."""
+    db.session.rollback()
+    raise error
+
+
+def record_event(
+    ticket: Ticket,
+    step: str,
+    *,
+    now: datetime,
+    actor: Staff | None = None,
+    counter: Counter | None = None,
+    device: DeviceToken | None = None,
+    detail: str = "",
+) -> TicketEvent:
+    event = TicketEvent(
+        ticket=ticket,
+        step=step,
+        at=now,
+        actor_id=actor.id if actor else None,
+        counter_id=counter.id if counter else ticket.counter_id,
+        device_token_id=device.id if device else None,
+        detail=detail,
+    )
+    db.session.add(event)
+    return event
+
+
+def commit(hall_id: int) -> None:
+    """Bump the hall's version and commit, keeping the rows just written loaded: the answer
+    (the ticket, its counter and service) is what this transaction wrote, so re-reading
+    each of them after the commit would only cost statements."""
+    live.bump(hall_id)
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
+def locked_ticket(ticket: Ticket | int) -> Ticket:
+    ticket_id = ticket if isinstance(ticket, int) else ticket.id
+    locked = db.session.scalar(
+        select(Ticket)
+        .where(Ticket.id == ticket_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if locked is None:
+        refuse(UnknownTicket())
+    return locked
+
+
+def locked_counter(counter: Counter) -> Counter:
+    locked = db.session.scalar(
+        select(Counter)
+        .where(Counter.id == counter.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if locked is None:
+        refuse(NotFound())
+    return locked
+
+
+def check_counter(ticket: Ticket, counter: Counter | None) -> None:
+    if counter is not None and ticket.counter_id != counter.id:
+        refuse(NotAtThisCounter())
+
+
+def hall_zone(hall: Hall) -> ZoneInfo:
+    return ZoneInfo(hall.timezone)
+
+
+def service_day_of(hall: Hall, now: datetime) -> date:
+    """The hall's local date (the rule is hall_now.service_day; kept for its callers)."""
+    return hall_now.service_day(hall, now)
