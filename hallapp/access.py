@@ -43,6 +43,16 @@ def role_required(*roles: str) -> Callable[[Callable], Callable]:
     return decorate
 
 
+# The room whose counters each counter role works: the hall's officers call the main hall's
+# queue, the enterprise room's clerks its exclusive counters; neither serves at the other's.
+COUNTER_ROOMS = {"counter": "main", "enterprise": "enterprise"}
+
+
+def counter_rooms(staff: Any) -> list[str]:
+    """The rooms whose counters this member of staff may take and work at."""
+    return [room for role, room in COUNTER_ROOMS.items() if staff.has_role(role)]
+
+
 def policy_of(endpoint: str | None) -> Any:
     if endpoint is None:
         return None

@@ -54,14 +54,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(
         "queue.counters",
         _l("Counter console"),
-        frozenset({"counter"}),
+        frozenset({"counter", "enterprise"}),
         _l("Call, serve and transfer tickets at your counter"),
-    ),
-    NavItem(
-        "enterprise.counters",
-        _l("Enterprise counters"),
-        frozenset({"enterprise"}),
-        _l("Call the enterprise room's queue and record each service"),
     ),
     NavItem(
         "enterprise.enterprises",

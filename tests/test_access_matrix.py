@@ -104,3 +104,32 @@ def test_unauthenticated_htmx_request_is_redirected_by_header(client, hall):
     assert response.status_code == 200
     assert response.headers["HX-Redirect"].startswith("/auth/login?next=")
     assert "admin/services" in response.headers["HX-Redirect"]
+
+
+@pytest.mark.parametrize(("who", "theirs", "other"), [("counter", 1, 10), ("enterprise", 10, 1)])
+def test_counter_staff_work_only_the_counters_of_their_room(app, login_as, who, theirs, other):
+    """access.COUNTER_ROOMS: a hall officer never works an enterprise-room counter, nor the
+    room's clerk a main-hall one. Every console address of the other room's counter is
+    refused: 404 (no such counter for them), or 403 for the room's own steps."""
+    with app.test_request_context():
+        rules = [
+            (rule, method)
+            for rule, method in _routes(app)
+            if rule.endpoint.startswith("queue.") and "number" in rule.arguments
+        ]
+    client = login_as(who)
+    reached = []
+    for rule, method in rules:
+        url = rule.build({name: other if name == "number" else 1 for name in rule.arguments})[1]
+        status = client.open(url, method=method, headers={"HX-Request": "true"}).status_code
+        if status not in (403, 404):
+            reached.append((method, url, status))
+    assert len(rules) > 10 and reached == []
+    assert client.get(f"/queue/counters/{theirs}").status_code == 200
+
+
+def test_staff_of_both_rooms_work_the_counters_of_both(login_as):
+    both = login_as("counter", "enterprise")
+    assert [both.get(f"/queue/counters/{n}").status_code for n in (1, 10)] == [200, 200]
+    listing = both.get("/queue/counters").text
+    assert 'href="/queue/counters/1"' in listing and 'href="/queue/counters/10"' in listing

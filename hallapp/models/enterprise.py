@@ -42,7 +42,7 @@ class Enterprise(Base):
     name_zh: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
     place: Mapped[str] = mapped_column(String(16))
-    # Normalized as services/enterprise.py describes, so one enterprise has one spelling.
+    # Normalized as services/enterprise/register.py describes, so one enterprise has one spelling.
     registration_number: Mapped[str] = mapped_column(String(32))
     mainland_address: Mapped[str] = mapped_column(String(300), default="")
     contact_name: Mapped[str] = mapped_column(String(120), default="")

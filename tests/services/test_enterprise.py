@@ -1,8 +1,11 @@
 import csv
 import io
+import re
+import zipfile
 from datetime import date
 
 import pytest
+from flask import current_app
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -15,6 +18,7 @@ from hallapp.models import (
     RegistrationService,
 )
 from hallapp.services import enterprise as rooms
+from hallapp.services.enterprise import merging, people, register
 from hallapp.services.errors import InvalidValue
 from hallapp.services.identity import InvalidDocumentNumber
 from tests.builders import make_staff
@@ -55,7 +59,7 @@ def room_counter(hall):
     ],
 )
 def test_registration_numbers_are_stored_in_one_spelling(app, place, typed, stored):
-    assert rooms.normalize_registration_number(place, typed) == stored
+    assert register.normalize_registration_number(place, typed) == stored
 
 
 @pytest.mark.parametrize(
@@ -74,16 +78,16 @@ def test_registration_numbers_are_stored_in_one_spelling(app, place, typed, stor
     ],
 )
 def test_malformed_registration_numbers_are_refused_with_the_expected_format(app, place, typed):
-    with pytest.raises(rooms.InvalidRegistrationNumber) as error:
-        rooms.normalize_registration_number(place, typed)
+    with pytest.raises(register.InvalidRegistrationNumber) as error:
+        register.normalize_registration_number(place, typed)
     assert error.value.field == "registration_number"
     assert str(error.value.message)
 
 
 def test_registration_number_message_names_the_format_in_english(app):
     with app.test_request_context("/?lang=en"):
-        with pytest.raises(rooms.InvalidRegistrationNumber) as error:
-            rooms.normalize_registration_number("macau", "XY1")
+        with pytest.raises(register.InvalidRegistrationNumber) as error:
+            register.normalize_registration_number("macau", "XY1")
         assert "SO12345" in str(error.value)
 
 
@@ -160,7 +164,7 @@ def test_a_member_is_kept_masked_and_hashed_and_never_twice(hall, clerk):
     assert member.document_masked == "A1****63"
     assert "123456" not in member.document_masked
     assert len(member.document_hash) == 64
-    with pytest.raises(rooms.DuplicateMember):
+    with pytest.raises(people.DuplicateMember):
         rooms.add_member(
             enterprise,
             name="张三",
@@ -232,7 +236,7 @@ def test_a_supervisor_merges_a_duplicate_keeping_people_services_and_history(
 def test_only_a_supervisor_may_merge(hall, clerk):
     keep = make_enterprise(hall, "12345678")
     duplicate = make_enterprise(hall, "1234567")
-    with pytest.raises(rooms.NotAllowed):
+    with pytest.raises(merging.NotAllowed):
         rooms.merge_enterprises(duplicate, keep, actor=clerk, now=NOW)
     assert db.session.scalar(select(func.count()).select_from(EnterpriseMerge)) == 0
 
@@ -441,14 +445,12 @@ def test_a_staff_list_preview_names_each_bad_row_and_saves_nobody(hall, clerk):
     assert rows[8].status == "existing"
     assert pending.error_count == 5
     assert "A123456" not in pending.rows_json and "C12345678" not in pending.rows_json
-    with pytest.raises(rooms.ImportNotClean):
+    with pytest.raises(people.ImportNotClean):
         rooms.confirm_staff_import(enterprise, pending.token, actor=clerk, now=NOW)
     assert db.session.scalar(select(func.count()).select_from(EnterpriseMember)) == 1
 
 
 def hall_request(hall):
-    from flask import current_app
-
     return current_app.test_request_context("/?lang=en")
 
 
@@ -473,7 +475,7 @@ def test_a_clean_staff_list_is_saved_only_on_confirmation(hall, clerk):
 def test_a_staff_list_without_the_needed_columns_is_refused_by_name(hall, clerk):
     enterprise = make_enterprise(hall, "12345678")
     with hall_request(hall):
-        with pytest.raises(rooms.ImportRejected) as error:
+        with pytest.raises(people.ImportRejected) as error:
             rooms.preview_staff_import(
                 enterprise, filename="staff.csv", data=b"name,phone\nA,1\n", actor=clerk, now=NOW
             )
@@ -486,7 +488,7 @@ def test_a_staff_list_of_ten_thousand_rows_is_refused_before_any_check(hall, cle
         f"p{i},hk_macau_permit,C{i:08d}" for i in range(10_000)
     ]
     with hall_request(hall):
-        with pytest.raises(rooms.ImportRejected) as error:
+        with pytest.raises(people.ImportRejected) as error:
             rooms.preview_staff_import(
                 enterprise,
                 filename="big.csv",
@@ -509,7 +511,7 @@ def test_a_staff_list_of_ten_thousand_rows_is_refused_before_any_check(hall, cle
 def test_unreadable_staff_lists_get_a_clear_message(hall, clerk, filename, data, words):
     enterprise = make_enterprise(hall, "12345678")
     with hall_request(hall):
-        with pytest.raises(rooms.ImportRejected) as error:
+        with pytest.raises(people.ImportRejected) as error:
             rooms.preview_staff_import(
                 enterprise, filename=filename, data=data, actor=clerk, now=NOW
             )
@@ -523,7 +525,7 @@ def test_an_excel_staff_list_of_ten_thousand_rows_is_refused_from_its_size(hall,
         + [[f"p{i}", "hk_macau_permit", f"C{i:08d}"] for i in range(10_000)]
     )
     with hall_request(hall):
-        with pytest.raises(rooms.ImportRejected) as error:
+        with pytest.raises(people.ImportRejected) as error:
             rooms.preview_staff_import(
                 enterprise, filename="big.xlsx", data=data, actor=clerk, now=NOW
             )
@@ -533,9 +535,6 @@ def test_an_excel_staff_list_of_ten_thousand_rows_is_refused_from_its_size(hall,
 
 def _lying_about_its_size(data: bytes) -> bytes:
     """The same workbook, its sheet claiming to span two rows whatever it holds."""
-    import re
-    import zipfile
-
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -550,12 +549,12 @@ def _lying_about_its_size(data: bytes) -> bytes:
 def test_an_excel_list_lying_about_its_size_is_counted_while_streaming(hall, clerk):
     enterprise = make_enterprise(hall, "12345678")
     rows = [["name", "document_type", "document_number"]] + [
-        [f"p{i}", "hk_macau_permit", f"C{i:08d}"] for i in range(rooms.MAX_IMPORT_ROWS + 500)
+        [f"p{i}", "hk_macau_permit", f"C{i:08d}"] for i in range(people.MAX_IMPORT_ROWS + 500)
     ]
     data = _lying_about_its_size(_xlsx(rows))
     assert load_workbook(io.BytesIO(data), read_only=True).worksheets[0].max_row == 2
     with hall_request(hall):
-        with pytest.raises(rooms.ImportRejected) as error:
+        with pytest.raises(people.ImportRejected) as error:
             rooms.preview_staff_import(
                 enterprise, filename="big.xlsx", data=data, actor=clerk, now=NOW
             )
@@ -567,7 +566,7 @@ def test_a_csv_field_too_long_is_refused_with_a_message(hall, clerk, size):
     enterprise = make_enterprise(hall, "12345678")
     data = f"name,document_type,document_number\n{'x' * size},hk_id,A123456(3)\n".encode()
     with hall_request(hall):
-        with pytest.raises(rooms.ImportRejected) as error:
+        with pytest.raises(people.ImportRejected) as error:
             rooms.preview_staff_import(
                 enterprise, filename="staff.csv", data=data, actor=clerk, now=NOW
             )

@@ -7,6 +7,9 @@ from hallapp.extensions import db
 from hallapp.models import RegistrationService, Ticket, TicketEvent
 from hallapp.services import enterprise as rooms
 from hallapp.services import queue
+from hallapp.services.enterprise import serving
+from hallapp.services.enterprise.serving import NotAnEnterpriseTicket
+from hallapp.services.errors import InvalidValue
 from tests.builders import make_staff, make_ticket, open_counter
 from tests.enterprise_builders import make_enterprise, make_member, utc
 
@@ -66,8 +69,8 @@ def test_checking_in_an_appointment_issues_an_appointment_ticket_linked_to_the_e
     assert ticket.label == "E001"
     assert (ticket.source, ticket.priority_class) == ("appointment", "appointment")
     assert booking.status == "checked_in" and booking.ticket_id == ticket.id
-    assert rooms.ticket_link(ticket).enterprise_id == enterprise.id
-    with pytest.raises(rooms.InvalidValue):
+    assert serving.ticket_link(ticket).enterprise_id == enterprise.id
+    with pytest.raises(InvalidValue):
         rooms.check_in_appointment(booking, actor=clerk, now=_minutes(21))
 
 
@@ -136,7 +139,7 @@ def test_a_refused_service_leaves_the_ticket_open_and_records_nothing(hall, cler
     make_ticket(hall, "E", now=_minutes(1))
     ticket = queue.call_next(counters[10], now=_minutes(2), actor=clerk)
     rooms.link_ticket(ticket, enterprise, actor=clerk, now=_minutes(3))
-    with pytest.raises(rooms.InvalidValue):
+    with pytest.raises(InvalidValue):
         rooms.serve_ticket(
             ticket, counter=counters[10], clerk=clerk, member_ids=[], now=_minutes(4)
         )
@@ -148,7 +151,7 @@ def test_a_refused_service_leaves_the_ticket_open_and_records_nothing(hall, cler
 def test_an_unlinked_ticket_cannot_be_served(hall, clerk, counters):
     make_ticket(hall, "E", now=_minutes(1))
     ticket = queue.call_next(counters[10], now=_minutes(2), actor=clerk)
-    with pytest.raises(rooms.InvalidValue):
+    with pytest.raises(InvalidValue):
         rooms.serve_ticket(
             ticket, counter=counters[10], clerk=clerk, member_ids=[1], now=_minutes(3)
         )
@@ -158,5 +161,5 @@ def test_a_main_hall_ticket_cannot_be_linked_to_an_enterprise(hall, clerk, count
     enterprise = make_enterprise(hall, "12345678")
     make_ticket(hall, "A", now=_minutes(1))
     ticket = queue.call_next(counters[1], now=_minutes(2))
-    with pytest.raises(rooms.NotAnEnterpriseTicket):
+    with pytest.raises(NotAnEnterpriseTicket):
         rooms.link_ticket(ticket, enterprise, actor=clerk, now=_minutes(3))

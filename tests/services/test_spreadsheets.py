@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from hallapp import spreadsheets
 from hallapp.services import enterprise as rooms
+from hallapp.services.enterprise.figures import FigureRow, Figures
 
 NAMES = ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
 
@@ -20,10 +21,10 @@ def test_a_cell_a_spreadsheet_would_run_is_neutralised(name):
     assert spreadsheets.neutralise(-3) == -3  # numbers stay numbers
 
 
-def _figures(clerk_name: str) -> rooms.Figures:
-    row = rooms.FigureRow(key="1", label=clerk_name, services=2, enterprises=1, people=2)
-    total = rooms.FigureRow(key="total", label="Total", services=2, enterprises=1, people=2)
-    return rooms.Figures(
+def _figures(clerk_name: str) -> Figures:
+    row = FigureRow(key="1", label=clerk_name, services=2, enterprises=1, people=2)
+    total = FigureRow(key="total", label="Total", services=2, enterprises=1, people=2)
+    return Figures(
         start=date(2026, 12, 1),
         end=date(2026, 12, 1),
         total=total,

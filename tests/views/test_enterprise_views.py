@@ -267,66 +267,6 @@ def test_the_enterprise_menu_shows_for_clerks_only(clerk, login_as):
     assert "/enterprise/figures" not in login_as("counter").get("/").get_data(as_text=True)
 
 
-def _hx(client, url, **data):
-    return client.post(url, data=data, headers={"HX-Request": "true"})
-
-
-def test_the_console_calls_links_and_serves_a_ticket(clerk, hall):
-    from hallapp.models import Ticket
-    from tests.builders import make_ticket
-
-    enterprise = make_enterprise(hall, "12345678", name_zh="港丰贸易有限公司")
-    member = make_member(enterprise, "王小明", "C12345678")
-    page = clerk.get("/enterprise/counters/10")
-    assert page.status_code == 200 and b"<html" in page.data
-    assert _hx(clerk, "/enterprise/counters/10/sign-in").status_code == 200
-    make_ticket(hall, "E", now=utc(2026, 11, 27, 1))
-    called = _hx(clerk, "/enterprise/counters/10/call").get_data(as_text=True)
-    assert "E001" in called and 'id="enterprise-console"' in called and "<html" not in called
-    found = clerk.get("/enterprise/counters/10?q=港丰").get_data(as_text=True)
-    assert "港丰贸易有限公司" in found
-    linked = _hx(clerk, "/enterprise/counters/10/link", enterprise_id=str(enterprise.id))
-    assert "王小明" in linked.get_data(as_text=True)
-    served = _hx(
-        clerk,
-        "/enterprise/counters/10/serve?lang=en",
-        member_ids=str(member.id),
-        outcome="completed",
-        documents_checked="BR",
-    )
-    assert served.status_code == 200, served.get_data(as_text=True)[-3000:]
-    assert "E001 finished" in served.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.scalar(select(Ticket.status)) == "done"
-    assert db.session.scalar(select(RegistrationService.ticket_id)) is not None
-
-
-def test_the_console_queue_answers_204_while_nothing_changed(clerk, hall):
-    from hallapp.services.live import current_version
-
-    version = current_version(hall.id)
-    response = clerk.get(f"/enterprise/counters/10/queue?since={version}")
-    assert response.status_code == 204
-    changed = clerk.get(f"/enterprise/counters/10/queue?since={version + 1}")
-    assert changed.status_code == 200
-    assert 'id="enterprise-console-queue"' in changed.get_data(as_text=True)
-
-
-def test_a_main_hall_counter_has_no_enterprise_console(clerk, hall):
-    assert clerk.get("/enterprise/counters/1").status_code == 404
-
-
-def test_only_the_clerk_who_took_the_counter_calls_from_it(clerk, login_as, hall):
-    from tests.builders import make_ticket
-
-    assert _hx(clerk, "/enterprise/counters/10/sign-in").status_code == 200
-    make_ticket(hall, "E", now=utc(2026, 11, 27, 1))
-    colleague = login_as("enterprise", username="colleague")
-    response = _hx(colleague, "/enterprise/counters/10/call?lang=en")
-    assert response.status_code == 409
-    assert "Take this counter first" in response.get_data(as_text=True)
-
-
 def test_an_upload_over_the_size_cap_gets_a_clear_413_page(clerk, hall):
     enterprise = make_enterprise(hall, "12345678")
     response = clerk.post(

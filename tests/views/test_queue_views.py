@@ -44,7 +44,7 @@ def test_the_counter_list_links_to_each_main_hall_console(officer):
     response = officer.get("/queue/counters")
     assert response.status_code == 200
     assert 'href="/queue/counters/2"' in response.text
-    # Enterprise-room counters are served from the enterprise console.
+    # Enterprise-room counters are the room's clerks' (test_access_matrix.py).
     assert 'href="/queue/counters/10"' not in response.text
 
 

@@ -89,10 +89,11 @@ class AppointmentForm(FlaskForm):
     note = StringField(_l("Note"), validators=[Length(max=300)])
 
 
-class ServiceForm(FlaskForm):
+class ConsoleServiceForm(FlaskForm):
+    """What the counter console asks: it knows the counter, and the ticket says whether the
+    visitor came by appointment."""
+
     member_ids = CheckboxList(_l("People served"), coerce=coerce_id, validate_choice=False)
-    mode = SelectField(_l("How they came"), choices=choices(MODE_LABELS.items()))
-    counter_id = SelectField(_l("Counter"), coerce=_optional_int, validate_choice=False)
     outcome = SelectField(_l("Outcome"), choices=choices(OUTCOME_LABELS.items()))
     documents_checked = TextAreaField(
         _l("Documents checked"),
@@ -100,8 +101,12 @@ class ServiceForm(FlaskForm):
         validators=[Length(max=2000)],
     )
     note = TextAreaField(_l("Note"), validators=[Length(max=2000)])
+
+
+class ServiceForm(ConsoleServiceForm):
+    mode = SelectField(_l("How they came"), choices=choices(MODE_LABELS.items()))
+    counter_id = SelectField(_l("Counter"), coerce=_optional_int, validate_choice=False)
     appointment_id = HiddenField()
-    ticket_id = HiddenField()
 
 
 class MergeForm(FlaskForm):

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("queue", __name__, url_prefix="/queue")
 
-from hallapp.blueprints.queue import views  # noqa: E402, F401
+from hallapp.blueprints.queue import enterprise_desk, views  # noqa: E402, F401

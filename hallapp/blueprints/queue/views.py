@@ -1,5 +1,9 @@
 """The counter console: one page per counter, driven by buttons or the keyboard.
 
+One console serves the counters of both rooms. At an enterprise-room counter it also
+draws the room's part (enterprise/desk.py): which enterprise the ticket is for, and the
+registration recorded as the ticket finishes (enterprise_desk.py has its steps).
+
 Each action posts with htmx and gets the counter panel back, with the waiting list as an
 out-of-band swap. The waiting list polls `?since=<version>` every second and gets 204
 while the hall's version is unchanged, so an idle console costs one indexed read.
@@ -10,16 +14,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from hallapp.access import role_required
+from hallapp.access import COUNTER_ROOMS, counter_rooms, role_required
+from hallapp.blueprints.enterprise.desk import desk_context
 from hallapp.blueprints.queue import bp
 from hallapp.extensions import db
 from hallapp.htmx import is_partial
 from hallapp.models import Counter, Service, Ticket, utcnow
+from hallapp.services import enterprise as rooms
 from hallapp.services import hall_now, live, queue
 from hallapp.services.errors import HallError
 from hallapp.validation import bounded_int
 
-counter_role = role_required("counter")
+# Each role reaches only its own room's counters: _counter() answers 404 for the others.
+counter_role = role_required(*COUNTER_ROOMS)
 
 NEED_LABELS = {
     "senior": lambda: _("Senior"),
@@ -31,13 +38,12 @@ NEED_LABELS = {
 
 
 def _counter(number: int) -> Counter:
-    """A main-hall counter of the officer's hall. Enterprise-room counters have their own
-    console, where finishing a ticket also records the service given to the enterprise."""
+    """A counter of the officer's hall, in a room the officer works in."""
     counter = db.session.scalar(
         select(Counter).where(
             Counter.hall_id == current_user.hall_id,
             Counter.number == number,
-            Counter.room == "main",
+            Counter.room.in_(counter_rooms(current_user)),
         )
     )
     if counter is None:
@@ -45,10 +51,15 @@ def _counter(number: int) -> Counter:
     return counter
 
 
-def _context(counter: Counter, *, message: str | None = None, error: str | None = None) -> dict:
+def _context(
+    counter: Counter, *, message: str | None = None, error: str | None = None, **desk
+) -> dict:
     now = utcnow()
     state = hall_now.hall_now(counter.hall, now=now)
-    ticket = queue.current_ticket(counter)
+    if counter.room == "enterprise":
+        ticket, link = rooms.current_ticket_and_link(counter)
+    else:
+        ticket, link = queue.current_ticket(counter), None
     service_ids = queue.counter_service_ids(counter)
     waiting = queue.waiting_list(counter.hall_id, service_ids, now=now)
     services = db.session.scalars(
@@ -56,7 +67,7 @@ def _context(counter: Counter, *, message: str | None = None, error: str | None 
         .where(Service.hall_id == counter.hall_id, Service.active.is_(True))
         .order_by(Service.code)
     )
-    return {
+    context = {
         "counter": counter,
         "ticket": ticket,
         "needs": [NEED_LABELS[need]() for need in ticket.visit.needs] if ticket else [],
@@ -77,6 +88,9 @@ def _context(counter: Counter, *, message: str | None = None, error: str | None 
         "steps": queue.counter_steps(counter, ticket),
         "allowed_steps": queue.allowed_steps,
     }
+    if counter.room == "enterprise":
+        context.update(desk_context(counter, ticket, link, **desk))
+    return context
 
 
 @bp.get("/counters")
@@ -84,7 +98,10 @@ def _context(counter: Counter, *, message: str | None = None, error: str | None 
 def counters():
     rows = db.session.scalars(
         select(Counter)
-        .where(Counter.hall_id == current_user.hall_id, Counter.room == "main")
+        .where(
+            Counter.hall_id == current_user.hall_id,
+            Counter.room.in_(counter_rooms(current_user)),
+        )
         .order_by(Counter.number)
     )
     return render_template("queue/counters.html", counters=list(rows))
@@ -100,9 +117,11 @@ def counter(number):
         if live.current_version(counter.hall_id) == since:
             return "", 204
         return render_template("queue/_waiting_list.html", **_context(counter))
+    # ?q= is the enterprise-room search without JavaScript: the page comes with the matches.
+    context = _context(counter, query=request.args.get("q", ""))
     if is_partial():
-        return render_template("queue/_counter_panel.html", **_context(counter))
-    return render_template("queue/counter.html", **_context(counter))
+        return render_template("queue/_counter_panel.html", **context)
+    return render_template("queue/counter.html", **context)
 
 
 def _panel(counter: Counter, status: int = 200, *, confirm_take_over: bool = False, **context):

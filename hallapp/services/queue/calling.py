@@ -107,7 +107,12 @@ def counter_service_ids(counter: Counter) -> list[int]:
 
 def current_ticket(counter: Counter) -> Ticket | None:
     """The ticket called to or being served at this counter, if any."""
-    return db.session.scalar(
+    return db.session.scalar(current_ticket_query(counter))
+
+
+def current_ticket_query(counter: Counter) -> Select[Ticket]:
+    """current_ticket's query, for a screen that reads more of the ticket in the same read."""
+    return (
         select(Ticket)
         .where(Ticket.counter_id == counter.id, Ticket.status.in_(AT_COUNTER))
         .order_by(Ticket.id.desc())
