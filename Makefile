@@ -33,6 +33,7 @@ test: $(VENV)/.dev translations node_modules/.installed test-tools services
 	$(BIN)/ruff check hallapp tests bench
 	$(BIN)/ruff format --check hallapp tests bench
 	$(BIN)/bandit --quiet --recursive hallapp wsgi.py
+	$(BIN)/mypy
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The quick tests with the whole machine's clock set elsewhere (libfaketime): nothing in
