@@ -16,6 +16,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import text
 
 from hallapp.extensions import db
+from hallapp.services.gauges import hall_gauges
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -113,8 +114,6 @@ class HallCollector:
         self.now = now
 
     def collect(self):
-        from hallapp.services.gauges import hall_gauges
-
         waiting = GaugeMetricFamily(
             "hall_waiting_tickets",
             "Tickets waiting, by hall and service.",

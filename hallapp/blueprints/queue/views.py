@@ -19,6 +19,7 @@ from hallapp.blueprints.enterprise.desk import desk_context
 from hallapp.blueprints.queue import bp
 from hallapp.extensions import db
 from hallapp.htmx import is_partial
+from hallapp.labels import COUNTER_STATE_LABELS
 from hallapp.models import Counter, Service, Ticket, utcnow
 from hallapp.services import enterprise as rooms
 from hallapp.services import hall_now, live, queue
@@ -324,6 +325,4 @@ def set_state(number):
 
 
 def _state_label(state: str) -> str:
-    from hallapp.labels import COUNTER_STATE_LABELS
-
     return str(COUNTER_STATE_LABELS.get(state, state))
