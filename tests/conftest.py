@@ -94,26 +94,33 @@ def empty_all_tables() -> None:
     """Every test starts on empty tables, with ids counting from 1 again.
 
     DELETE rather than TRUNCATE: on tables this small PostgreSQL deletes about eight times
-    faster than it truncates, and this runs before every test. On PostgreSQL the whole
-    reset is one round trip; SQLite reuses ids by itself.
+    faster than it truncates, and this runs before every test. The statements go straight
+    to the driver: on PostgreSQL as one round trip, on SQLite (which reuses ids by itself)
+    one statement at a time, as its driver requires, without the ORM's cost per statement.
     """
+    cursor = _db.session.connection().connection.cursor()
     if _db.engine.dialect.name == "postgresql":
-        _db.session.connection().exec_driver_sql(_postgres_reset_sql())
+        cursor.execute(_postgres_reset_sql())
     else:
-        for table in reversed(Base.metadata.sorted_tables):
-            _db.session.execute(table.delete())
+        for statement in _delete_statements():
+            cursor.execute(statement)
+    cursor.close()
     _db.session.commit()
 
 
 @functools.cache
-def _postgres_reset_sql() -> str:
+def _delete_statements() -> tuple[str, ...]:
     quote = _db.engine.dialect.identifier_preparer.format_table
-    deletes = [f"DELETE FROM {quote(table)}" for table in reversed(Base.metadata.sorted_tables)]
+    return tuple(f"DELETE FROM {quote(table)}" for table in reversed(Base.metadata.sorted_tables))
+
+
+@functools.cache
+def _postgres_reset_sql() -> str:
     sequences = _db.session.scalars(
         text("SELECT sequence_name FROM information_schema.sequences ORDER BY sequence_name")
     ).all()
     calls = ", ".join(f"setval('\"{name}\"', 1, false)" for name in sequences)
-    return "; ".join([*deletes, f"SELECT {calls}" if calls else "SELECT 1"])
+    return "; ".join([*_delete_statements(), f"SELECT {calls}" if calls else "SELECT 1"])
 
 
 class HallTestClient(FlaskClient):
