@@ -39,6 +39,8 @@ def main() -> None:
     from bench import setup_hall
     from hallapp import create_app
     from hallapp.extensions import db
+    from hallapp.models import Hall
+    from hallapp.services import hall_now, live
 
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():
@@ -89,7 +91,42 @@ def main() -> None:
             client.get(f"/t/{issued[0]}?since=0", headers=hx),
         )[1],
         "tracking full page": lambda: client.get(f"/t/{issued[0]}"),
+        # A poll that finds nothing new: the cost every screen pays between two changes.
+        "getDisplay unchanged (204)": lambda: client.get(
+            f"/api/v1/display?since={version()}", headers=board
+        ),
+        "board partial unchanged (204)": lambda: client.get(
+            f"/display/prof?since={version()}&minute={minute()}", headers=hx
+        ),
+        "tracking partial unchanged (204)": lambda: client.get(
+            f"/t/{issued[0]}?since={version()}", headers=hx
+        ),
+        # A render with nothing cached: what one change costs the first screen that asks.
+        "getDisplay render (cache cleared)": lambda: (
+            uncache(),
+            client.get("/api/v1/display", headers=board),
+        )[1],
+        "board partial render (cache cleared)": lambda: (
+            uncache(),
+            client.get("/display/prof?since=0", headers=hx),
+        )[1],
+        "tracking partial render (cache cleared)": lambda: (
+            uncache(),
+            client.get(f"/t/{issued[0]}?since=0", headers=hx),
+        )[1],
     }
+
+    def version() -> int:
+        with app.app_context():
+            return live.current_version(hall["id"])
+
+    def minute() -> str:
+        with app.app_context():
+            return hall_now.minute_of(db.session.get(Hall, hall["id"]), datetime.now(UTC))
+
+    def uncache() -> None:
+        app.extensions.get("hall_render_cache", {}).clear()
+
     issue()
     counted: list[int] = []
 

@@ -86,6 +86,10 @@ class Config:
     TRACK_POLL_SECONDS = 3
     # Rendered live-screen fragments kept per worker, keyed by the hall's version.
     LIVE_RENDER_CACHE_SIZE = 512
+    # How long a worker reuses what a poll reads before it can answer 204 (the hall's
+    # version, which hall a code or ticket is, a device's pass). A change reaches the
+    # screens at most this much later; boards poll every second, so it stays within 2 s.
+    LIVE_RECENT_SECONDS = 0.25
     # The address phones reach the tracking page at, for the QR code; None: this request's host.
     PUBLIC_BASE_URL: str | None = None
     # Text messages: a class path taking the app config, or None for the log-file gateway,
@@ -115,6 +119,8 @@ class TestConfig(Config):
     IDENTITY_HASH_KEY = "test-identity-key"
     # The test's own session only reads between requests; live servers under test turn it on.
     SQLITE_IMMEDIATE_TRANSACTIONS = False
+    # Tests see every change at once; tests/views/test_live_recent.py sets a clock and an age.
+    LIVE_RECENT_SECONDS = 0
 
 
 class ConfigurationError(RuntimeError):

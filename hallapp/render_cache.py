@@ -1,4 +1,5 @@
-"""A render cache for the live screens, per hall version.
+"""What the live screens keep per worker: rendered fragments per hall version, and the few
+small facts a poll needs before it knows whether anything changed.
 
 Boards, tracking pages and devices poll every second or few; between two changes of a
 hall (services/live.py bumps its version in every step's transaction) they would all
@@ -6,14 +7,24 @@ compute and render the same thing. `cached(key, build)` keeps the rendered text 
 worker, keyed by what the view's answer depends on, the hall's version first among
 them, so an entry can never outlive the state it showed. It wraps whatever the view
 computes: build() is the view's own data gathering and rendering.
+
+`recent(key, load)` remembers a poll's inputs (the hall's version, which hall a code or a
+ticket belongs to, a device's pass) for LIVE_RECENT_SECONDS of this worker's clock, so a
+poll that finds nothing new touches no database. A screen therefore learns of a change up
+to that long after it was committed; every value is read before what is rendered for it,
+so a fragment is never older than the version it is filed under.
 """
 
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from threading import Lock
+from typing import Any
 
 from flask import current_app
 from flask_babel import get_locale
+
+from hallapp.services import live
 
 _lock = Lock()
 
@@ -37,3 +48,59 @@ def cached(key: tuple, build: Callable[[], str]) -> str:
         while len(store) > int(current_app.config["LIVE_RENDER_CACHE_SIZE"]):
             store.popitem(last=False)
     return text
+
+
+class Recent:
+    """Values remembered for `max_age` seconds of `clock` (monotonic), at most `size` of them."""
+
+    def __init__(
+        self, max_age: float, size: int = 4096, clock: Callable[[], float] = time.monotonic
+    ):
+        self.max_age = max_age
+        self.size = size
+        self.clock = clock
+        self._values: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: Hashable, load: Callable[[], Any]) -> Any:
+        if self.max_age <= 0:
+            return load()
+        now = self.clock()
+        with self._lock:
+            held = self._values.get(key)
+            if held is not None and now - held[0] < self.max_age:
+                return held[1]
+        value = load()
+        self.put(key, value, at=now)
+        return value
+
+    def put(self, key: Hashable, value: Any, at: float | None = None) -> None:
+        with self._lock:
+            self._values[key] = (self.clock() if at is None else at, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._values.pop(key, None)
+
+
+def recent_values() -> Recent:
+    """This worker's store of poll inputs (tests may swap its clock)."""
+    store = current_app.extensions.get("hall_recent_values")
+    if store is None:
+        store = current_app.extensions.setdefault(
+            "hall_recent_values", Recent(float(current_app.config["LIVE_RECENT_SECONDS"]))
+        )
+    return store
+
+
+def recent(key: Hashable, load: Callable[[], Any]) -> Any:
+    """`load()`, or what it gave less than LIVE_RECENT_SECONDS ago in this worker."""
+    return recent_values().get(key, load)
+
+
+def hall_version(hall_id: int) -> int:
+    """The hall's version as a polling screen sees it: at most LIVE_RECENT_SECONDS old."""
+    return recent(("version", hall_id), lambda: live.current_version(hall_id))

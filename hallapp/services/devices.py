@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from hallapp.extensions import db
 from hallapp.models import DEVICE_KINDS, Counter, DeviceToken, Hall, Staff
@@ -87,6 +87,51 @@ def create_device_token(
     return token, raw
 
 
+def token_digest(raw: str) -> str:
+    """What the table keeps of a token, and what a worker may remember it by."""
+    return _digest(raw)
+
+
+@dataclass(frozen=True)
+class DevicePass:
+    """What a poll needs to know of a device, without holding its row (a worker keeps it
+    for a moment, hallapp/render_cache.py)."""
+
+    id: int
+    kind: str
+    hall_id: int
+    counter_id: int | None
+    revoked_at: datetime | None
+    expires_at: datetime | None
+    last_seen_at: datetime | None
+
+
+def device_pass(digest: str) -> DevicePass | None:
+    """The pass of the token with this digest, valid or not; None for no such token."""
+    row = db.session.execute(
+        select(
+            DeviceToken.id,
+            DeviceToken.kind,
+            DeviceToken.hall_id,
+            DeviceToken.counter_id,
+            DeviceToken.revoked_at,
+            DeviceToken.expires_at,
+            DeviceToken.last_seen_at,
+        ).where(DeviceToken.token_hash == digest)
+    ).one_or_none()
+    return DevicePass(*row) if row is not None else None
+
+
+def check_valid(device: DeviceToken | DevicePass | None, *, now: datetime) -> None:
+    """Refuse an unknown, revoked or expired device."""
+    if device is None:
+        raise InvalidToken()
+    if device.revoked_at is not None:
+        raise TokenRevoked()
+    if device.expires_at is not None and device.expires_at <= now:
+        raise TokenExpired()
+
+
 def authenticate(raw: str | None, *, now: datetime) -> DeviceToken:
     """The device behind a bearer token, if the token is known, unexpired and not revoked."""
     if not raw:
@@ -94,10 +139,7 @@ def authenticate(raw: str | None, *, now: datetime) -> DeviceToken:
     token = db.session.scalar(select(DeviceToken).where(DeviceToken.token_hash == _digest(raw)))
     if token is None:
         raise InvalidToken()
-    if token.revoked_at is not None:
-        raise TokenRevoked()
-    if token.expires_at is not None and token.expires_at <= now:
-        raise TokenExpired()
+    check_valid(token, now=now)
     return token
 
 
@@ -131,12 +173,32 @@ def revoke_device_token(token_id: int, *, now: datetime, actor: Staff | None = N
     return token
 
 
-def mark_seen(device: DeviceToken, *, now: datetime) -> None:
-    """Note that the device showed its token now; at most one write a minute."""
+def mark_seen(device: DeviceToken | DevicePass, *, now: datetime) -> bool:
+    """Note that the device showed its token now, at most one write a minute; True when
+    this call wrote it.
+
+    The write is its own short transaction, after the poll's reads are ended: on SQLite a
+    read transaction cannot become a write once another connection has committed since it
+    began (the poll would fail at once, whatever the busy timeout), and the condition makes
+    a second worker's write of the same minute a no-op.
+    """
     if device.last_seen_at is not None and now - device.last_seen_at < SEEN_RESOLUTION:
-        return
-    device.last_seen_at = now
+        return False
     db.session.commit()
+    db.session.execute(
+        update(DeviceToken)
+        .where(
+            DeviceToken.id == device.id,
+            or_(
+                DeviceToken.last_seen_at.is_(None),
+                DeviceToken.last_seen_at <= now - SEEN_RESOLUTION,
+            ),
+        )
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return True
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -37,7 +38,12 @@ def service_day(hall: Hall, now: datetime) -> date:
     return now.astimezone(ZoneInfo(hall.timezone)).date()
 
 
-def minute_of(hall: Hall, now: datetime) -> str:
+class Zoned(Protocol):
+    @property
+    def timezone(self) -> str: ...
+
+
+def minute_of(hall: Zoned, now: datetime) -> str:
     """The hall-local minute ("202612010950"): live screens that show minutes poll with it."""
     return now.astimezone(ZoneInfo(hall.timezone)).strftime("%Y%m%d%H%M")
 

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import time
 from typing import Protocol, TypeVar
 
@@ -44,6 +45,22 @@ def get_hall(code: str) -> Hall:
     if hall is None:
         raise NotFound(_l("There is no hall with the code %(code)s.", code=code))
     return hall
+
+
+@dataclass(frozen=True)
+class HallRef:
+    """What a poll needs of a hall before it knows whether anything changed."""
+
+    id: int
+    code: str
+    timezone: str
+
+
+def hall_ref(code: str) -> HallRef | None:
+    row = db.session.execute(
+        select(Hall.id, Hall.code, Hall.timezone).where(Hall.code == code)
+    ).one_or_none()
+    return HallRef(*row) if row is not None else None
 
 
 def list_halls() -> list[Hall]:

@@ -19,6 +19,7 @@ from hallapp.models import Counter, Hall, Service
 from hallapp.models.queue import Ticket, TicketEvent
 from hallapp.services import appointments, devices, guidance, hall_now, identity, journey, queue
 from hallapp.services.errors import NotFound
+from hallapp.services.halls import HallRef
 
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 CALL_STEPS = ("called", "recalled")
@@ -172,6 +173,23 @@ def board(
     )
 
 
+@dataclass(frozen=True)
+class TicketRef:
+    """What a tracking page's poll needs of its ticket before it knows whether anything changed."""
+
+    id: int
+    hall_id: int
+
+
+def ticket_ref(public_id: str) -> TicketRef | None:
+    if not public_id or not PUBLIC_ID.match(public_id):
+        return None
+    row = db.session.execute(
+        select(Ticket.id, Ticket.hall_id).where(Ticket.public_id == public_id)
+    ).one_or_none()
+    return TicketRef(*row) if row is not None else None
+
+
 def find_ticket(public_id: str) -> Ticket:
     """The ticket behind a tracking link; a malformed or unknown id is simply not found."""
     if not public_id or not PUBLIC_ID.match(public_id):
@@ -261,7 +279,7 @@ def kiosk_device(hall: Hall, token: str, *, now: datetime, kind: str = "kiosk"):
     return device if device_is_valid(device, hall, now=now, kind=kind) else None
 
 
-def device_is_valid(device, hall: Hall, *, now: datetime, kind: str = "kiosk") -> bool:
+def device_is_valid(device, hall: Hall | HallRef, *, now: datetime, kind: str = "kiosk") -> bool:
     return (
         device is not None
         and device.kind == kind

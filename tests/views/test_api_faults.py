@@ -108,6 +108,7 @@ def test_a_database_outage_answers_503_in_json_and_a_page_elsewhere(
 
     monkeypatch.setattr(queue, "get_ticket_by_public_id", down)
     monkeypatch.setattr("hallapp.services.public.find_ticket", down)
+    monkeypatch.setattr("hallapp.services.public.ticket_ref", down)
     page = client.get("/t/abcdefghijkl")
     assert page.status_code == 503
     assert "<html" in page.get_data(as_text=True)

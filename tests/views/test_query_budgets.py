@@ -11,9 +11,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from hallapp import render_cache
 from hallapp.extensions import db
 from hallapp.models import Hall, utcnow
-from hallapp.services import devices, live, queue
+from hallapp.services import devices, hall_now, live, queue
 from tests.builders import open_counter
 from tests.clock import DEFAULT_INSTANT
 
@@ -206,3 +207,70 @@ def test_live_screens_render_once_per_hall_version(client, db, open_hall, token)
     assert 'id="track-ahead">' in after
     display = client.get("/api/v1/display", headers=board).get_json()
     assert [call["label"] for call in display["calls"]] == ["A004"]
+
+
+@pytest.fixture
+def worker_clock(app):
+    """This worker's monotonic clock, for what polls remember (render_cache.Recent)."""
+    seconds = [0.0]
+    app.extensions["hall_recent_values"] = render_cache.Recent(0.25, clock=lambda: seconds[0])
+    return seconds
+
+
+def test_a_poll_that_finds_nothing_new_reads_no_table(client, db, open_hall, token, worker_clock):
+    mine = queue.issue_ticket(
+        db.session.get(Hall, open_hall.id), "A", source="desk", now=utcnow()
+    ).public_id
+    version = live.current_version(open_hall.id)
+    minute = hall_now.minute_of(db.session.get(Hall, open_hall.id), utcnow())
+    board = token("display")
+    polls = [
+        (f"/api/v1/display?since={version}", board),
+        (f"/display/demo?since={version}&minute={minute}", HX),
+        (f"/t/{mine}?since={version}", HX),
+    ]
+    for path, headers in polls:
+        client.get(path, headers=headers)  # the worker reads the hall, ticket, device once
+        for _ in range(3):
+            assert (
+                cost(db, lambda path=path, headers=headers: client.get(path, headers=headers)) == 0
+            )
+
+    # A step commits: the polls see it once what the worker read is older than 0.25 s.
+    queue.call_next(open_counter(open_hall, 1), now=utcnow())
+    for path, headers in polls:
+        assert client.get(path, headers=headers).status_code == 204
+    worker_clock[0] += 0.3
+    for path, headers in polls:
+        assert client.get(path, headers=headers).status_code == 200, path
+
+
+def test_a_revoked_display_stops_polling_once_its_pass_is_older_than_the_recent_age(
+    client, db, open_hall, worker_clock
+):
+    row, raw = devices.create_device_token(
+        db.session.get(Hall, open_hall.id), "display", now=utcnow()
+    )
+    board = {"Authorization": f"Bearer {raw}"}
+    assert client.get("/api/v1/display", headers=board).status_code == 200
+    devices.revoke_device_token(row.id, now=utcnow())
+    worker_clock[0] += 0.3
+    response = client.get("/api/v1/display", headers=board)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "token_revoked"
+
+
+def test_what_a_worker_remembers_is_bounded_and_ages():
+    seconds = [0.0]
+    loads: list[str] = []
+    recent = render_cache.Recent(1.0, size=2, clock=lambda: seconds[0])
+
+    def load(key):
+        loads.append(key)
+        return key.upper()
+
+    assert [recent.get(k, lambda k=k: load(k)) for k in ("a", "a", "b", "c", "a")] == list("AABCA")
+    assert loads == ["a", "b", "c", "a"]  # "a" was pushed out by "b" and "c"
+    seconds[0] = 1.0
+    recent.get("a", lambda: load("a"))
+    assert loads[-1] == "a" and len(loads) == 5

@@ -6,6 +6,7 @@ functions the counter console uses.
 import contextlib
 import json
 import re
+from dataclasses import replace
 from datetime import datetime
 from functools import wraps
 
@@ -22,8 +23,8 @@ from hallapp.blueprints.api import bp
 from hallapp.blueprints.api.openapi import openapi_document
 from hallapp.extensions import db
 from hallapp.i18n import localized
-from hallapp.models import Counter, Ticket, utcnow
-from hallapp.services import devices, hall_now, live, queue
+from hallapp.models import Counter, Hall, Ticket, utcnow
+from hallapp.services import devices, hall_now, queue
 from hallapp.services.errors import HallError, InvalidValue, NotFound
 from hallapp.validation import bounded_int
 
@@ -90,28 +91,46 @@ def hall_error(error: HallError):
     return error_response(409, "refused", str(error.message))  # pragma: no cover
 
 
-def device_required(*kinds: str):
-    """The request must carry a valid bearer token of one of these kinds (g.device)."""
+def device_required(*kinds: str, poll: bool = False):
+    """The request must carry a valid bearer token of one of these kinds: g.device is its
+    row. A `poll` (an operation devices repeat every second) gets g.device_pass instead,
+    which the worker remembers for LIVE_RECENT_SECONDS, so an unchanged poll reads no table;
+    a revoked token stops polling that much later at most."""
 
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             header = request.headers.get("Authorization", "")
             scheme, _space, raw = header.partition(" ")
-            token = devices.authenticate(
-                raw.strip() if scheme.lower() == "bearer" else None, now=utcnow()
-            )
-            if token.kind not in kinds:
+            raw = raw.strip() if scheme.lower() == "bearer" else ""
+            now = utcnow()
+            if poll:
+                device = _device_pass(raw, now=now)
+            else:
+                device = g.device = devices.authenticate(raw, now=now)
+            if device.kind not in kinds:
                 return error_response(
-                    403, "forbidden", _("This device may not do this (%(kind)s).", kind=token.kind)
+                    403, "forbidden", _("This device may not do this (%(kind)s).", kind=device.kind)
                 )
-            devices.mark_seen(token, now=utcnow())
-            g.device = token
+            if devices.mark_seen(device, now=now) and poll:
+                render_cache.recent_values().put(
+                    ("device", devices.token_digest(raw)), replace(device, last_seen_at=now)
+                )
             return view(*args, **kwargs)
 
         return wrapper
 
     return decorate
+
+
+def _device_pass(raw: str, *, now) -> devices.DevicePass:
+    if not raw or len(raw) > 200:
+        raise devices.InvalidToken()
+    digest = devices.token_digest(raw)
+    device = render_cache.recent(("device", digest), lambda: devices.device_pass(digest))
+    devices.check_valid(device, now=now)
+    g.device_pass = device
+    return device
 
 
 READERS = ("kiosk", "counter", "display")
@@ -360,10 +379,10 @@ def set_counter_state():
 
 @bp.get("/display")
 @public
-@device_required(*READERS)
+@device_required(*READERS, poll=True)
 def get_display():
-    hall_id = g.device.hall_id
-    version = live.current_version(hall_id)
+    hall_id = g.device_pass.hall_id
+    version = render_cache.hall_version(hall_id)
     since = bounded_int(request.args.get("since"))
     if since is not None and since == version:
         return "", 204
@@ -373,7 +392,8 @@ def get_display():
     quarter = f"{now:%Y%m%d%H}{now.minute // 15}"
 
     def build() -> str:
-        return json.dumps(queue.display_board(g.device.hall, now=now) | {"version": version})
+        hall = db.session.get_one(Hall, hall_id)
+        return json.dumps(queue.display_board(hall, now=now) | {"version": version})
 
     body = render_cache.cached(("getDisplay", hall_id, version, quarter), build)
     return current_app.response_class(body, mimetype="application/json")

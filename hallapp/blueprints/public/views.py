@@ -18,10 +18,10 @@ from hallapp.blueprints.public.forms import (
 from hallapp.extensions import db, limiter
 from hallapp.htmx import is_partial, render_page
 from hallapp.i18n import PUBLIC_LANGUAGES, is_english
-from hallapp.models import utcnow
-from hallapp.models.queue import DeviceToken
+from hallapp.models import Hall, utcnow
+from hallapp.models.queue import DeviceToken, Ticket
 from hallapp.phone_links import phone_url
-from hallapp.services import devices, hall_now, halls, live, queue
+from hallapp.services import devices, hall_now, halls, queue
 from hallapp.services import public as screens
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
@@ -98,21 +98,24 @@ def _board_seen(hall, now) -> bool:
 @bp.get("/display/<hall_code>")
 @public
 def display(hall_code, setup_refused: bool = False):
-    """The hall's TV board; htmx polls it every second and gets 204 while nothing changed."""
-    hall = _hall(hall_code)
-    if hall is None:
+    """The hall's TV board; htmx polls it every second and gets 204 while nothing changed.
+    Until then it reads no table: the hall, its version and the board's device check are
+    what this worker read a moment ago (render_cache.recent)."""
+    place = render_cache.recent(("hall", hall_code), lambda: halls.hall_ref(hall_code))
+    if place is None:
         return _unknown_hall()
     now = utcnow()
-    set_up = _board_seen(hall, now)
+    set_up = _board_seen(place, now)
     room, voices = _board_options(request.args)
-    version = live.current_version(hall.id)
-    minute = hall_now.minute_of(hall, now)
+    version = render_cache.hall_version(place.id)
+    minute = hall_now.minute_of(place, now)
     partial = is_partial()
     if partial and _int_arg("since") == version and request.args.get("minute") == minute:
         return "", 204
     after = _int_arg("after") if partial else None
 
     def build() -> str:
+        hall = db.session.get_one(Hall, place.id)
         board = screens.board(
             hall, now=now, room=room, after_event=after, languages=tuple(voices.split(","))
         )
@@ -135,7 +138,7 @@ def display(hall_code, setup_refused: bool = False):
     if not partial:
         return build(), 422 if setup_refused else 200
     # Every board of the hall polls the same fragment: render it once per version.
-    return render_cache.cached(("board", hall.id, version, minute, room, voices, after), build)
+    return render_cache.cached(("board", place.id, version, minute, room, voices, after), build)
 
 
 @bp.post("/display/<hall_code>/setup")
@@ -395,16 +398,20 @@ def print_ticket(public_id):
 @bp.get("/t/<public_id>")
 @public
 def track(public_id):
-    """The citizen's phone page: position, wait, and the counter when called."""
-    ticket = _ticket_or_none(public_id)
-    if ticket is None:
+    """The citizen's phone page: position, wait, and the counter when called. A poll that
+    finds nothing new reads no table (render_cache.recent)."""
+    ref = render_cache.recent(("ticket", public_id), lambda: screens.ticket_ref(public_id))
+    if ref is None:
         return _unknown_ticket()
-    version = live.current_version(ticket.hall_id)
+    version = render_cache.hall_version(ref.hall_id)
     if is_partial() and _int_arg("since") == version:
         return "", 204
     now = utcnow()
 
     def build() -> str:
+        ticket = db.session.get(Ticket, ref.id)
+        if ticket is None:  # removed (retention) since this worker last looked
+            raise NotFound()
         return render_page(
             "public/track.html",
             "public/_track.html",
@@ -419,4 +426,4 @@ def track(public_id):
     if not is_partial():
         return build()
     minute = now.strftime("%Y%m%d%H%M")
-    return render_cache.cached(("track", ticket.id, version, minute), build)
+    return render_cache.cached(("track", ref.id, version, minute), build)
