@@ -128,25 +128,33 @@ def register_request_hooks(app: Flask) -> None:
     validation.register(app)
     app.before_request(access.enforce_access)
 
-    @app.after_request
-    def security_headers(response):
-        headers = response.headers
-        # No inline script anywhere: htmx and our own JS come from /static only.
-        headers.setdefault(
+    # No inline script anywhere: htmx and our own JS come from /static only.
+    standard = [
+        (
             "Content-Security-Policy",
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
             "media-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
             "form-action 'self'; frame-ancestors 'none'",
-        )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        ),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
+    if app.config["SESSION_COOKIE_SECURE"]:
+        standard.append(("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}"))
+    security = [(name.lower(), name, value) for name, value in standard]
+
+    @app.after_request
+    def security_headers(response):
+        # Every answer carries them, polls included: one pass over the headers, not one per
+        # header, since a view may have set its own.
+        headers = response.headers
+        present = {name.lower() for name, _value in headers.items()}
+        headers.extend([(name, value) for key, name, value in security if key not in present])
         headers.add("Vary", "HX-Request")
-        if app.config["SESSION_COOKIE_SECURE"]:
-            headers.setdefault("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}")
-        if request.endpoint and request.endpoint != "static":
-            headers.setdefault("Cache-Control", "no-store")
+        if request.endpoint and request.endpoint != "static" and "cache-control" not in present:
+            headers.add("Cache-Control", "no-store")
         return response
 
 
