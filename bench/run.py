@@ -72,6 +72,8 @@ class Bench:
         self.seconds = seconds
         self.issued: list[str] = []  # public ids answered 201
         self.called: list[str] = []  # public ids answered by callNext
+        self.called_at: dict[str, float] = {}  # public id -> when its callNext answer came
+        self.phone_reach = Result("call reaches the phone (tracking pages as phones poll)")
         self.lock = threading.Lock()
 
     # one device step each; they record into a Result
@@ -108,9 +110,10 @@ class Bench:
                 self.finish_current(client)
             return None
         ticket = json.loads(payload)["ticket"]
+        called_at = time.monotonic()
         with self.lock:
             self.called.append(ticket["public_id"])
-        called_at = time.monotonic()
+            self.called_at.setdefault(ticket["public_id"], called_at)
         for step in ("start", "finish"):
             if pause and stop is not None:
                 stop.wait(pause)
@@ -378,14 +381,40 @@ class Bench:
                     stop.wait(1)
 
             def phones(stop, tracked=tracked):
+                """Each tracked ticket's phone polls its page as the page says (`since=`, and
+                every few seconds or every second once its turn is near); the moment the
+                page first shows the call is when the call reached the phone."""
                 client = Client(self.base)
+                pages: dict[str, dict] = {}
                 while not stop.is_set():
                     for public_id in list(tracked):
-                        status, _, seconds, _ = client.request(
-                            "GET", f"/t/{public_id}", headers={"HX-Request": "true"}
+                        page = pages.setdefault(
+                            public_id, {"path": f"/t/{public_id}", "due": 0.0, "seen": False}
+                        )
+                        if page["seen"] or time.monotonic() < page["due"]:
+                            continue
+                        status, payload, seconds, _ = client.request(
+                            "GET", page["path"], headers={"HX-Request": "true"}
                         )
                         result.record(seconds, status, status in (200, 204))
-                    stop.wait(3)
+                        if status == 200:
+                            found = re.search(rb'hx-get="([^"]*since=[^"]*)"', payload)
+                            if found:
+                                page["path"] = found.group(1).decode().replace("&amp;", "&")
+                            every = re.search(rb'hx-trigger="every (\d+)s', payload)
+                            page["every"] = int(every.group(1)) if every else 3
+                        page["due"] = time.monotonic() + page.get("every", 3)
+                        if status != 200:
+                            continue
+                        shown = re.search(rb'data-status="(\w+)"', payload)
+                        if shown and shown.group(1) != b"waiting":  # called, or served since
+                            page["seen"] = True
+                            with self.lock:
+                                at = self.called_at.get(public_id)
+                            if at is not None:
+                                reach = max(0.0, time.monotonic() - at)
+                                self.phone_reach.record(reach, 200, True)
+                    stop.wait(0.05)
 
             workers += [kiosk, board, phones]
             workers += [lambda stop, hall=hall, n=n: counter(stop, hall, n) for n in range(1, 5)]
@@ -470,6 +499,8 @@ def run_app(kind: str, app_dir: Path, args, workdir: Path) -> tuple[list[Result]
             results.extend(bench.steady_counters())
         if "morning" in args.scenarios:
             results.append(bench.busy_morning())
+            bench.phone_reach.seconds = results[-1].seconds
+            results.append(bench.phone_reach)
         if "faults" in args.scenarios:
             app.stop()
             results.extend(faults.run(bench, url, app_dir, env, log))

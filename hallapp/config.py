@@ -82,8 +82,12 @@ class Config:
     # A kiosk's session (the only permanent session) lasts a working day; staff open it
     # again each morning. Also the lifetime of the permanent-session cookie.
     KIOSK_SESSION_LIFETIME = timedelta(hours=12)
-    # Phones poll their tracking page this often, and only while it is visible.
+    # Phones poll their tracking page this often, and only while it is visible; every
+    # TRACK_POLL_SECONDS_NEAR once fewer than TRACK_NEAR_AHEAD are ahead, so that a call
+    # reaches the phone within 2 s.
     TRACK_POLL_SECONDS = 3
+    TRACK_POLL_SECONDS_NEAR = 1
+    TRACK_NEAR_AHEAD = 5
     # Rendered live-screen fragments kept per worker, keyed by the hall's version.
     LIVE_RENDER_CACHE_SIZE = 512
     # How long a worker reuses what a poll reads before it can answer 204 (the hall's

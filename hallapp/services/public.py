@@ -218,6 +218,15 @@ class TicketState:
 TONES = {"waiting": "warn", "called": "ok", "serving": "ok", "no_show": "danger"}
 
 
+def poll_seconds(state: TicketState, *, far: int, near: int, near_ahead: int) -> int:
+    """How often the phone asks again: every `far` seconds while many are ahead, every
+    `near` once fewer than `near_ahead` are (or it is called or served), so that a call
+    shows on the phone within a couple of seconds without every phone polling that often."""
+    if state.status == "waiting" and (state.ahead is None or state.ahead >= near_ahead):
+        return far
+    return near
+
+
 def ticket_state(ticket: Ticket, *, now: datetime) -> TicketState:
     """What a citizen may know about their own ticket: status, place, wait, counter."""
     ahead = queue.position(ticket, now=now) if ticket.status == "waiting" else None

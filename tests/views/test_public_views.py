@@ -392,7 +392,7 @@ def test_a_finished_ticket_stops_polling_and_offers_the_visit_rating(client, ope
     mine = issue(open_hall, "A", now=utcnow())
     waiting = client.get(f"/t/{mine.public_id}").get_data(as_text=True)
     assert (
-        'hx-trigger="every 3s, hall:visible from:body" data-poll-when-visible' in waiting
+        'hx-trigger="every 1s, hall:visible from:body" data-poll-when-visible' in waiting
         and "track-rating" not in waiting
     )
     call(open_hall, 1, now=utcnow())
@@ -405,6 +405,20 @@ def test_a_finished_ticket_stops_polling_and_offers_the_visit_rating(client, ope
     assert f'hx-get="/rate/{mine.public_id}"' in done
     rating = client.get(f"/rate/{mine.public_id}", headers={"HX-Request": "true"})
     assert rating.status_code == 200 and 'id="feedback-rating"' in rating.get_data(as_text=True)
+
+
+def test_a_phone_polls_every_few_seconds_until_its_turn_is_near(client, open_hall, db):
+    for _ in range(5):
+        issue(open_hall, "A", now=utcnow())
+    mine = issue(open_hall, "A", now=utcnow())
+
+    def trigger() -> str:
+        page = client.get(f"/t/{mine.public_id}").get_data(as_text=True)
+        return re.search(r'hx-trigger="every (\d+)s', page).group(1)
+
+    assert trigger() == "3"  # five ahead
+    call(open_hall, 1, now=utcnow())
+    assert trigger() == "1"  # four ahead: a call must show within 2 s
 
 
 def test_display_board_shows_you_said_we_did_between_calls_when_the_hall_wants_it(

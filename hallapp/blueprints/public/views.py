@@ -412,15 +412,22 @@ def track(public_id):
         ticket = db.session.get(Ticket, ref.id)
         if ticket is None:  # removed (retention) since this worker last looked
             raise NotFound()
+        state = screens.ticket_state(ticket, now=now)
+        config = current_app.config
         return render_page(
             "public/track.html",
             "public/_track.html",
             ticket=ticket,
             hall=ticket.hall,
-            state=screens.ticket_state(ticket, now=now),
+            state=state,
             version=version,
             now=now,
-            poll_seconds=current_app.config["TRACK_POLL_SECONDS"],
+            poll_seconds=screens.poll_seconds(
+                state,
+                far=config["TRACK_POLL_SECONDS"],
+                near=config["TRACK_POLL_SECONDS_NEAR"],
+                near_ahead=config["TRACK_NEAR_AHEAD"],
+            ),
         )[0]
 
     if not is_partial():
