@@ -75,7 +75,7 @@ def waiting_tickets(hall_id: int, service_ids: list[int], *, now: datetime) -> l
 
 
 @cache
-def _ahead_of() -> Select[tuple[int]]:
+def _ahead_of() -> Select[int]:
     """Count the waiting tickets ahead of ticket `:mine` in call order (lane, arrival, id),
     the lane by arrival at `:aged`. Built once: building it costs more than running it."""
     mine = aliased(Ticket)

@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from sqlalchemy import ColumnElement, Integer, Table, and_, bindparam, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 
@@ -20,7 +30,7 @@ from hallapp.models import Ticket, TicketCounter
 COUNTER: Table = TicketCounter.__table__  # type: ignore[assignment]
 
 
-def _this_day(table: Table) -> ColumnElement[bool]:
+def _this_day(table: FromClause) -> ColumnElement[bool]:
     return and_(
         table.c.hall_id == bindparam("b_hall", type_=Integer),
         table.c.service_id == bindparam("b_service", type_=Integer),

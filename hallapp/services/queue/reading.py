@@ -22,7 +22,7 @@ from .steps import AT_COUNTER
 
 
 @cache
-def _open_counters_query() -> Select[tuple[int, int]]:
+def _open_counters_query() -> Select[int, int]:
     return (
         select(CounterService.service_id, func.count(Counter.id))
         .join(Counter, CounterService.counter_id == Counter.id)
