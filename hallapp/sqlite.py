@@ -4,7 +4,8 @@ SQLite: foreign keys on, WAL (readers never wait for the writer), and with
 SQLITE_IMMEDIATE_TRANSACTIONS (the default) every *writing* request's transaction starts
 with BEGIN IMMEDIATE, so two workers can never both read "next number is 12" and both
 write it: the second waits for the first to commit, at most SQLITE_BUSY_TIMEOUT_MS, then
-fails with 503. Reads (GET and HEAD requests) begin a deferred transaction and never take
+fails with 503. Reads (GET and HEAD requests, and a writing request's answer once its
+step has committed: only_reads_from_here) begin a deferred transaction and never take
 the write lock. The test process turns immediate transactions off for its own session
 only, so its reads never hold the lock a live server under test is waiting for.
 
@@ -14,7 +15,7 @@ stalled database makes requests fail fast (errors.py answers 503) instead of han
 
 import sqlite3
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -59,8 +60,17 @@ def configure_sqlite(engine: Engine, immediate: bool, busy_timeout_ms: int = 500
     event.listen(engine, "begin", _begin_immediate if immediate else _begin_deferred)
 
 
+def only_reads_from_here() -> None:
+    """The rest of this writing request only reads: its step has committed and the view
+    builds the answer. Its next transactions begin deferred, so the answer does not hold
+    the write lock the next kiosk or counter is waiting for."""
+    g.hall_only_reads = True
+
+
 def _reading_request() -> bool:
-    return has_request_context() and request.method in READING_METHODS
+    return has_request_context() and (
+        request.method in READING_METHODS or g.get("hall_only_reads", False)
+    )
 
 
 def _begin_immediate(connection) -> None:

@@ -67,6 +67,7 @@ from .queue import (
     DeviceToken,
     HallVersion,
     Ticket,
+    TicketCounter,
     TicketEvent,
     Visit,
 )
@@ -134,6 +135,7 @@ __all__ = [
     "TimerRun",
     "HallVersion",
     "Ticket",
+    "TicketCounter",
     "TicketEvent",
     "Visit",
     "CalendarDay",

@@ -195,3 +195,24 @@ class HallVersion(Base):
         ForeignKey("hall.id", ondelete="CASCADE"), primary_key=True
     )
     version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketCounter(Base):
+    """A service's numbers on one service day: the last number given (transfers take one
+    too) and the tickets issued (transfers not counted), for the daily limit.
+
+    Issuing adds one to the row in a single statement, so kiosks of a service wait on each
+    other only for the few statements between taking a number and the commit.
+    """
+
+    __tablename__ = "ticket_counter"
+
+    hall_id: Mapped[int] = mapped_column(
+        ForeignKey("hall.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
+    )
+    service_day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+    issued: Mapped[int] = mapped_column(Integer)

@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from hallapp.extensions import db
 from hallapp.models import Hall
@@ -17,13 +17,16 @@ from hallapp.models.calendar import CalendarDay
 from hallapp.services import audit, halls
 from hallapp.services.errors import Duplicate, InvalidValue
 
+# Built once: every ticket issued asks whether today is an open day.
+_OVERRIDES = select(CalendarDay.day, CalendarDay.kind).where(
+    CalendarDay.hall_id == bindparam("hall_id"),
+    CalendarDay.day >= bindparam("start"),
+    CalendarDay.day <= bindparam("end"),
+)
+
 
 def _overrides(hall: Hall, start: date, end: date) -> dict[date, str]:
-    rows = db.session.execute(
-        select(CalendarDay.day, CalendarDay.kind).where(
-            CalendarDay.hall_id == hall.id, CalendarDay.day >= start, CalendarDay.day <= end
-        )
-    )
+    rows = db.session.execute(_OVERRIDES, {"hall_id": hall.id, "start": start, "end": end})
     return {day: kind for day, kind in rows}
 
 

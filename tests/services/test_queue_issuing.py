@@ -3,11 +3,12 @@
 from datetime import datetime, time, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from hallapp.models import CalendarDay, Ticket
+from hallapp.models import CalendarDay, Ticket, TicketCounter, Visit
 from hallapp.services import live, queue
 from hallapp.services.errors import InvalidValue
+from hallapp.services.queue import issuing
 from tests.builders import make_ticket
 from tests.services.queue_times import NINE, minutes, steps_of
 
@@ -87,3 +88,51 @@ def test_tracking_path_uses_the_public_id(db, hall):
     assert queue.get_ticket_by_public_id(ticket.public_id).id == ticket.id
     with pytest.raises(queue.UnknownTicket):
         queue.get_ticket_by_public_id("nope")
+
+
+def test_numbers_carry_on_from_the_day_s_tickets_when_its_counter_row_is_new(db, hall):
+    """Tickets made before the day had a counter row (an upgrade, a restore) keep theirs."""
+    make_ticket(hall, "A", now=NINE)
+    make_ticket(hall, "A", now=minutes(1))
+    db.session.execute(delete(TicketCounter))
+    db.session.commit()
+    assert make_ticket(hall, "A", now=minutes(2)).label == "A003"
+    counter = db.session.scalar(select(TicketCounter))
+    assert (counter.last_number, counter.issued) == (3, 3)
+
+
+def test_a_transfer_takes_a_number_but_no_place_under_the_daily_limit(db, hall):
+    service = queue.get_service(hall, "B")
+    service.daily_limit = 2
+    db.session.commit()
+    make_ticket(hall, "B", now=NINE)
+    moved = queue.transfer(make_ticket(hall, "A", now=NINE), "B", now=minutes(1))
+    assert moved.label == "B002"
+    assert make_ticket(hall, "B", now=minutes(2)).label == "B003"
+    with pytest.raises(queue.DailyLimitReached):
+        make_ticket(hall, "B", now=minutes(3))
+
+
+def test_the_number_taken_decides_the_daily_limit_and_a_refusal_leaves_nothing_behind(
+    db, hall, monkeypatch
+):
+    """Two kiosks may both pass the early look at the limit; the number each takes says
+    which one gets the last ticket, and the other's visit and number are rolled back."""
+    service = queue.get_service(hall, "A")
+    service.daily_limit = 1
+    db.session.commit()
+    make_ticket(hall, "A", now=NINE)
+    monkeypatch.setattr(issuing, "limit_reached", lambda *args: False)
+    visits = db.session.scalar(select(func.count(Visit.id)))
+    with pytest.raises(queue.DailyLimitReached):
+        make_ticket(hall, "A", now=minutes(1))
+    assert db.session.scalar(select(func.count(Visit.id))) == visits
+    assert db.session.scalar(select(TicketCounter.issued)) == 1
+    assert make_ticket(hall, "A", now=NINE + timedelta(days=1)).label == "A001"
+
+
+def test_a_retry_with_the_same_idempotency_key_gets_the_same_ticket(db, hall):
+    first = make_ticket(hall, "A", now=NINE, source="kiosk", idempotency_key="7:k1")
+    again = make_ticket(hall, "A", now=minutes(1), source="kiosk", idempotency_key="7:k1")
+    assert again.id == first.id
+    assert db.session.scalar(select(func.count(Ticket.id))) == 1

@@ -3,6 +3,7 @@
 import sqlite3
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from hallapp.models import utcnow
@@ -58,3 +59,28 @@ def test_a_write_that_cannot_get_the_lock_fails_fast_with_503(client, db, hall, 
         other.close()
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "database_unavailable"
+
+
+def test_a_step_s_answer_is_read_without_holding_the_write_lock(client, db, hall, database_url):
+    """issueTicket writes under BEGIN IMMEDIATE; once it has committed, the position and
+    wait in its answer are read in a deferred transaction, so the next kiosk need not wait."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's single writer only")
+    _row, raw = devices.create_device_token(hall, "kiosk", now=utcnow())
+    db.session.commit()
+    begins: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if statement.startswith("BEGIN"):
+            begins.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        response = client.post(
+            "/api/v1/tickets", json={"service": "A"}, headers={"Authorization": f"Bearer {raw}"}
+        )
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert response.status_code == 201
+    assert begins[0] == "BEGIN IMMEDIATE"
+    assert begins[-1] == "BEGIN"

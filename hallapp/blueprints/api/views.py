@@ -26,6 +26,7 @@ from hallapp.i18n import localized
 from hallapp.models import Counter, Hall, Ticket, utcnow
 from hallapp.services import devices, hall_now, queue
 from hallapp.services.errors import HallError, InvalidValue, NotFound
+from hallapp.sqlite import only_reads_from_here
 from hallapp.validation import bounded_int
 
 # Domain errors -> (HTTP status, stable code). Subclasses are looked up before their parents.
@@ -250,6 +251,7 @@ def issue_ticket():
         ticket = queue.ticket_by_idempotency_key(key) if key else None
         if ticket is None:
             raise
+    only_reads_from_here()
     tracking_url = request.url_root.rstrip("/") + queue.tracking_path(ticket)
     response = jsonify(
         {
@@ -296,6 +298,7 @@ def call_next():
         ticket = queue.call_next(g.device.counter, now=now, device=g.device)
     except queue.NoTicketsWaiting:
         return "", 204
+    only_reads_from_here()
     return jsonify({"ticket": ticket_json(ticket, now)})
 
 
@@ -303,6 +306,7 @@ def _step(step, public_id: str, **kwargs):
     now = utcnow()
     ticket = _counter_ticket(public_id)
     ticket = step(ticket, now=now, device=g.device, counter=g.device.counter, **kwargs)
+    only_reads_from_here()
     return jsonify({"ticket": ticket_json(ticket, now)})
 
 

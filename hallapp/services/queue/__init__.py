@@ -4,12 +4,12 @@ Each step is one use case in one transaction: lock what it changes, check the ru
 the rows, write a TicketEvent, bump the hall's live version (last, see services/live.py)
 and commit once. A refused step rolls back and raises a HallError; nothing has changed.
 
-Concurrency. On PostgreSQL, issuing locks the service row (numbers come from the day's
-highest number plus one) and calling locks the counter row, then takes the next waiting
-ticket with FOR UPDATE SKIP LOCKED, so two counters never get the same ticket and never
-wait on each other. On SQLite every transaction is BEGIN IMMEDIATE (hallapp/sqlite.py),
-so steps run one after another. The unique constraint (hall, service, day, number) is
-the last guard on numbering.
+Concurrency. On PostgreSQL, issuing locks only the service day's counter row, as late
+as it can (numbers.take_number, one statement); calling locks the counter row, then
+takes the next waiting ticket with FOR UPDATE SKIP LOCKED, so two counters never get the
+same ticket and never wait on each other. On SQLite every writing transaction is BEGIN
+IMMEDIATE (hallapp/sqlite.py), so steps run one after another. The unique constraint
+(hall, service, day, number) is the last guard on numbering.
 
 Callers use the package as one module (`queue.call_next(...)`); the modules are:
 issuing, calling (who is called next), serving (the steps at the counter), moving

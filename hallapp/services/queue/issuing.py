@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hallapp.extensions import db
 from hallapp.models import (
@@ -18,6 +18,7 @@ from hallapp.models import (
     Service,
     Staff,
     Ticket,
+    TicketCounter,
     Visit,
 )
 from hallapp.services import hall_now
@@ -32,6 +33,7 @@ from .errors import (
     UnknownService,
     UnknownTicket,
 )
+from .numbers import take_number
 from .steps import STEPS
 
 
@@ -62,35 +64,36 @@ def _priority_for(priority_class: str, visit: Visit) -> str:
     return next((need for need in PRIORITY_NEEDS if getattr(visit, need)), "normal")
 
 
-def locked_service(hall_id: int, service_code: str) -> Service:
-    """The service row, locked: numbers are taken from it one transaction at a time."""
-    service = db.session.scalar(
-        select(Service)
-        .where(Service.hall_id == hall_id, Service.code == service_code)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+def limit_reached(hall: Hall, service: Service, now: datetime) -> bool:
+    """The service's daily limit is used up already (read without a lock: a kiosk pressed
+    after the last ticket went is refused before it queues for a number)."""
+    if service.daily_limit is None:
+        return False
+    issued = db.session.scalar(
+        select(TicketCounter.issued).where(
+            TicketCounter.hall_id == hall.id,
+            TicketCounter.service_id == service.id,
+            TicketCounter.service_day == hall_now.service_day(hall, now),
+        )
     )
-    if service is None:
-        refuse(UnknownService())
-    return service
+    return issued is not None and issued >= service.daily_limit
 
 
 def numbered_ticket(
-    hall: Hall, service: Service, visit: Visit, *, now: datetime, **fields
+    hall: Hall, service: Service, visit: Visit, *, now: datetime, issuing: bool, **fields
 ) -> Ticket:
-    """A new ticket with the service day's next number; the caller holds the service row lock."""
+    """A new ticket with the service day's next number (see numbers.take_number), refused
+    when an issue would pass the service's daily limit. Take it last before the commit."""
     day = hall_now.service_day(hall, now)
-    highest = db.session.scalar(
-        select(func.max(Ticket.number)).where(
-            Ticket.hall_id == hall.id, Ticket.service_id == service.id, Ticket.service_day == day
-        )
-    )
+    number, issued = take_number(hall.id, service.id, day, issuing=issuing)
+    if issuing and service.daily_limit is not None and issued > service.daily_limit:
+        refuse(DailyLimitReached())
     ticket = Ticket(
         hall_id=hall.id,
         service=service,
         visit=visit,
         service_day=day,
-        number=(highest or 0) + 1,
+        number=number,
         status=STEPS["issue"].target,
         public_id=secrets.token_urlsafe(16),
         issued_at=now,
@@ -130,12 +133,11 @@ def issue_ticket(
                 field="priority_class",
             )
         )
-    service = locked_service(hall.id, service_code)
     if idempotency_key is not None:
         earlier = ticket_by_idempotency_key(idempotency_key)
         if earlier is not None:
-            db.session.rollback()
             return earlier
+    service = get_service(hall, service_code)
     if not service.active:
         refuse(ServiceInactive())
     opening = hall_now.opening_state(hall, now)
@@ -143,22 +145,23 @@ def issue_ticket(
         refuse(HallClosedToday())
     if opening == "outside_hours":
         refuse(OutsideOpeningHours())
-    if service.daily_limit is not None:
-        day = hall_now.service_day(hall, now)
-        issued = hall_now.issued_today(hall, day, service.id).get(service.id, 0)
-        if hall_now.tickets_left(service, issued) == 0:
-            refuse(DailyLimitReached())
+    if limit_reached(hall, service, now):
+        refuse(DailyLimitReached())
     if visit is None:
         visit = Visit(hall_id=hall.id, arrived_at=now)
         db.session.add(visit)
     for need, value in (needs or {}).items():
         if need in (*PRIORITY_NEEDS, "interpreter"):
             setattr(visit, need, bool(value))
+    # Everything but the ticket is written before its number is taken: from then on other
+    # kiosks of the service wait for this commit.
+    db.session.flush()
     ticket = numbered_ticket(
         hall,
         service,
         visit,
         now=now,
+        issuing=True,
         source=source,
         priority_class=_priority_for(priority_class, visit),
         arrival_at=now,

@@ -15,7 +15,7 @@ from hallapp.services.errors import InvalidValue
 from .calling import aged_before
 from .common import commit, record_event, refuse
 from .errors import ServiceInactive
-from .issuing import locked_service, numbered_ticket
+from .issuing import get_service, numbered_ticket
 from .steps import By, advance, take
 
 
@@ -53,10 +53,10 @@ def unpark(ticket: Ticket, *, to: str = "head", now: datetime, **by: Unpack[By])
 
 def transfer(ticket: Ticket, service_code: str, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """Send the visitor to another service; the new ticket keeps the original arrival time."""
-    ticket = take(ticket, "transfer", by)
-    target = locked_service(ticket.hall_id, service_code)
+    target = get_service(ticket.hall, service_code)
     if not target.active:
         refuse(ServiceInactive())
+    ticket = take(ticket, "transfer", by)
     if target.id == ticket.service_id:
         refuse(InvalidValue(_l("The ticket is already for this service."), field="service"))
     new = numbered_ticket(
@@ -64,6 +64,7 @@ def transfer(ticket: Ticket, service_code: str, *, now: datetime, **by: Unpack[B
         target,
         ticket.visit,
         now=now,
+        issuing=False,
         source=ticket.source,
         priority_class=ticket.priority_class,
         arrival_at=ticket.arrival_at,

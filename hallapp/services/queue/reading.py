@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from hallapp.extensions import db
 from hallapp.models import Counter, CounterService, Hall, Ticket
@@ -20,18 +21,24 @@ from .calling import in_call_order, position
 from .steps import AT_COUNTER
 
 
+@cache
+def _open_counters_query() -> Select[int, int]:
+    return (
+        select(CounterService.service_id, func.count(Counter.id))
+        .join(Counter, CounterService.counter_id == Counter.id)
+        .where(
+            CounterService.service_id.in_(bindparam("services", expanding=True)),
+            Counter.state == "open",
+        )
+        .group_by(CounterService.service_id)
+    )
+
+
 def _open_counters(service_ids: list[int]) -> dict[int, int]:
     """Open counters per service, as HallNow.open_counters counts them, in one grouped
     read: a ticket's answer needs only its own service, not every counter with its officer."""
-    return {
-        service_id: count
-        for service_id, count in db.session.execute(
-            select(CounterService.service_id, func.count(Counter.id))
-            .join(Counter, CounterService.counter_id == Counter.id)
-            .where(CounterService.service_id.in_(service_ids), Counter.state == "open")
-            .group_by(CounterService.service_id)
-        )
-    }
+    rows = db.session.execute(_open_counters_query(), {"services": service_ids})
+    return {service_id: count for service_id, count in rows}
 
 
 def _estimates(

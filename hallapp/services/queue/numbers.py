@@ -1,0 +1,94 @@
+"""A service day's ticket numbers: taken from the day's counter row in one statement.
+
+The row stays locked (PostgreSQL) until the taker commits, so numbers are given one
+transaction at a time per service and day; taking it is the step's last lock but the
+hall's version, and nothing between it and the commit waits on anything else.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
+
+from hallapp.extensions import db
+from hallapp.models import Ticket, TicketCounter
+
+COUNTER: Table = TicketCounter.__table__  # type: ignore[assignment]
+
+
+def _this_day(table: FromClause) -> ColumnElement[bool]:
+    return and_(
+        table.c.hall_id == bindparam("b_hall", type_=Integer),
+        table.c.service_id == bindparam("b_service", type_=Integer),
+        table.c.service_day == bindparam("b_day"),
+    )
+
+
+@cache
+def _next_number() -> ReturningUpdate:
+    """Add one to the day's row, if it exists (the usual case: one statement)."""
+    return (
+        update(COUNTER)
+        .where(_this_day(COUNTER))
+        .values(
+            last_number=COUNTER.c.last_number + 1,
+            issued=COUNTER.c.issued + bindparam("b_counts", type_=Integer),
+        )
+        .returning(COUNTER.c.last_number, COUNTER.c.issued)
+    )
+
+
+@cache
+def _first_number(dialect: str) -> ReturningInsert:
+    """Make the day's row, counted from the tickets the day already has (made before the
+    counter existed, or by a restore); a kiosk that made it first leaves one to add to."""
+    tickets = Ticket.__table__
+    counted = select(
+        bindparam("b_hall", type_=Integer),
+        bindparam("b_service", type_=Integer),
+        bindparam("b_day", type_=TicketCounter.service_day.type),
+        func.coalesce(func.max(tickets.c.number), 0) + 1,
+        func.count(tickets.c.id).filter(tickets.c.transferred_from_id.is_(None))
+        + bindparam("b_counts", type_=Integer),
+    ).where(_this_day(tickets))
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(COUNTER).from_select(
+        ["hall_id", "service_id", "service_day", "last_number", "issued"], counted
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[COUNTER.c.hall_id, COUNTER.c.service_id, COUNTER.c.service_day],
+        set_={
+            "last_number": COUNTER.c.last_number + 1,
+            "issued": COUNTER.c.issued + bindparam("b_counts", type_=Integer),
+        },
+    ).returning(COUNTER.c.last_number, COUNTER.c.issued)
+
+
+def take_number(hall_id: int, service_id: int, day: date, *, issuing: bool) -> tuple[int, int]:
+    """The service day's next number, and the tickets issued that day with this one (a
+    transfer, `issuing=False`, takes a number but is not a new ticket)."""
+    values = {
+        "b_hall": hall_id,
+        "b_service": service_id,
+        "b_day": day,
+        "b_counts": 1 if issuing else 0,
+    }
+    row = db.session.execute(_next_number(), values).first()
+    if row is None:
+        dialect = db.session.get_bind().dialect.name
+        row = db.session.execute(_first_number(dialect), values).one()
+    return row[0], row[1]
