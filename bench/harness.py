@@ -159,9 +159,9 @@ class Server:
             [
                 str(GUNICORN),
                 "--workers",
-                "2",
+                os.environ.get("BENCH_WORKERS", "2"),
                 "--threads",
-                "4",
+                os.environ.get("BENCH_THREADS", "4"),
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--no-control-socket",

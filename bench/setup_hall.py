@@ -87,7 +87,11 @@ def seed(hall_id: int, count: int, now: datetime) -> None:
             issued_at=at,
             arrival_at=at,
         )
-        batch += [visit, ticket, TicketEvent(ticket=ticket, step="issued", at=at, detail="seed")]
+        batch += [
+            visit,
+            ticket,
+            TicketEvent(ticket=ticket, hall_id=hall_id, step="issued", at=at, detail="seed"),
+        ]
         if len(batch) >= 3000:
             db.session.add_all(batch)
             db.session.commit()

@@ -142,6 +142,9 @@ class TicketEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id", ondelete="CASCADE"), index=True)
+    # The ticket's hall, kept on the event too: a hall's latest calls (the boards) are then
+    # read from this table's own index, not by joining every ticket of the day.
+    hall_id: Mapped[int] = mapped_column(ForeignKey("hall.id", ondelete="CASCADE"))
     # issued, called, recalled, started, finished, no_show, recovered, walked_out, parked,
     # unparked, transferred, cancelled
     step: Mapped[str] = mapped_column(String(16))
@@ -157,7 +160,10 @@ class TicketEvent(Base):
     actor: Mapped[Staff | None] = relationship()
     counter: Mapped[Counter | None] = relationship()
 
-    __table_args__ = (Index("ix_ticket_event_step_at", "step", "at"),)
+    __table_args__ = (
+        Index("ix_ticket_event_step_at", "step", "at"),
+        Index("ix_ticket_event_hall_step_at", "hall_id", "step", "at"),
+    )
 
 
 class DeviceToken(Base):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -36,6 +36,11 @@ ESTIMATE_HISTORY = timedelta(days=7)
 def service_day(hall: Hall, now: datetime) -> date:
     """The hall's local date: tickets, counts and daily limits start again at local midnight."""
     return now.astimezone(ZoneInfo(hall.timezone)).date()
+
+
+def day_start(hall: Hall, day: date) -> datetime:
+    """The moment the hall's local `day` begins."""
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(hall.timezone))
 
 
 class Zoned(Protocol):

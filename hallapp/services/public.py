@@ -76,21 +76,33 @@ def _today_tickets(hall: Hall, now: datetime, room: str | None):
     return query
 
 
-def _call_events(hall: Hall, now: datetime, room: str | None):
-    query = (
-        select(TicketEvent, Ticket, Counter)
-        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-        .join(Service, Service.id == Ticket.service_id)
-        .join(Counter, Counter.id == TicketEvent.counter_id)
+def _latest_calls(hall: Hall, now: datetime, room: str | None, limit: int = 40):
+    """The hall's latest `limit` calls today, newest first: picked from the events' own
+    (hall, step, time) index before anything is joined, so the cost follows the day's calls
+    in the hall, never its tickets or its history."""
+    latest = (
+        select(TicketEvent.id)
         .where(
-            Ticket.hall_id == hall.id,
-            Ticket.service_day == hall_now.service_day(hall, now),
+            TicketEvent.hall_id == hall.id,
             TicketEvent.step.in_(CALL_STEPS),
+            TicketEvent.at >= hall_now.day_start(hall, hall_now.service_day(hall, now)),
         )
+        .order_by(TicketEvent.id.desc())
+        .limit(limit)
     )
     if room:
-        query = query.where(Service.room == room)
-    return query
+        latest = (
+            latest.join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .join(Service, Service.id == Ticket.service_id)
+            .where(Service.room == room)
+        )
+    return (
+        select(TicketEvent, Ticket, Counter)
+        .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .join(Counter, Counter.id == TicketEvent.counter_id)
+        .where(TicketEvent.id.in_(latest.scalar_subquery()))
+        .order_by(TicketEvent.id.desc())
+    )
 
 
 def _as_call(event: TicketEvent, ticket: Ticket, counter: Counter, languages) -> Call:
@@ -114,9 +126,7 @@ def board(
 ) -> Board:
     """The display board: calls now, recent calls, waiting counts, missed calls, and the
     calls newer than `after_event` still to announce, oldest first."""
-    rows = db.session.execute(
-        _call_events(hall, now, room).order_by(TicketEvent.id.desc()).limit(40)
-    ).all()
+    rows = db.session.execute(_latest_calls(hall, now, room)).all()
     calls = [_as_call(event, ticket, counter, languages) for event, ticket, counter in rows]
     statuses = {ticket.id: ticket.status for _event, ticket, _counter in rows}
     ticket_of = {event.id: ticket.id for event, ticket, _counter in rows}

@@ -40,6 +40,7 @@ def record_event(
 ) -> TicketEvent:
     event = TicketEvent(
         ticket=ticket,
+        hall_id=ticket.hall_id,
         step=step,
         at=now,
         actor_id=actor.id if actor else None,
