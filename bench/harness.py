@@ -148,6 +148,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU a process has used (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Server:
     """gunicorn, 2 workers x 4 threads, as `make run` serves the hall."""
 
@@ -185,6 +194,24 @@ class Server:
                 raise RuntimeError(f"gunicorn {app} did not start; see {log}")
             time.sleep(0.2)
         client.close()
+        self.wait_for_every_worker(deadline)
+
+    def wait_for_every_worker(self, deadline: float) -> None:
+        """One worker answering is not all of them ready: a worker still importing the app
+        when a scenario's connections open would get none of them, and the keep-alive
+        connections would stay on the other worker for the whole scenario. Booting burns
+        CPU; the workers are ready once none of them is using any."""
+        quiet_since = None
+        while time.monotonic() < deadline:
+            before = {pid: cpu_seconds(pid) for pid in self.worker_pids()}
+            time.sleep(0.2)
+            busy = any(cpu_seconds(pid) - spent > 0.02 for pid, spent in before.items())
+            if busy or not before:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= 0.4:
+                return
 
     def worker_pids(self) -> list[int]:
         out = subprocess.run(
