@@ -233,7 +233,7 @@ def _one_day(hall, day, scale, rng, ids, services, counters, officers, totals) -
             "closed_at": None,
         }
         tickets.append(row)
-        events.append(_event(ids, tid, "issued", issued))
+        events.append(_event(ids, hall.id, tid, "issued", issued))
         return row
 
     def serve(row, code, issued, load):
@@ -244,12 +244,12 @@ def _one_day(hall, day, scale, rng, ids, services, counters, officers, totals) -
         row["counter_id"] = counter.id
         row["officer_id"] = officers[counter.number]
         row["called_at"] = called
-        events.append(_event(ids, row["id"], "called", called, counter.id))
+        events.append(_event(ids, hall.id, row["id"], "called", called, counter.id))
         started = called + timedelta(seconds=rng.uniform(20, 90))
         length = rng.lognormvariate(math.log(SERVICE_MINUTES[code]), 0.35)
         finished = started + timedelta(minutes=length)
         row.update(started_at=started, finished_at=finished, closed_at=finished)
-        events.append(_event(ids, row["id"], "started", started, counter.id))
+        events.append(_event(ids, hall.id, row["id"], "started", started, counter.id))
         return finished, counter
 
     for _n in range(count):
@@ -292,27 +292,27 @@ def _one_day(hall, day, scale, rng, ids, services, counters, officers, totals) -
                     no_show_at=gone,
                     recall_count=2,
                 )
-                events.append(_event(ids, row["id"], "called", called, counter.id))
-                events.append(_event(ids, row["id"], "no_show", gone, counter.id))
+                events.append(_event(ids, hall.id, row["id"], "called", called, counter.id))
+                events.append(_event(ids, hall.id, row["id"], "no_show", gone, counter.id))
                 continue
             if luck < NO_SHOW + WALK_OUT:
                 gone = issued + timedelta(minutes=rng.uniform(10, 40))
                 row.update(status="walked_out", closed_at=gone)
-                events.append(_event(ids, row["id"], "walked_out", gone))
+                events.append(_event(ids, hall.id, row["id"], "walked_out", gone))
                 continue
             finished, counter = serve(row, code, issued, load)
             if luck < NO_SHOW + WALK_OUT + TRANSFER:
                 # Sent on to another service: this ticket ends, a new one keeps the arrival.
                 row.update(status="transferred", finished_at=None, closed_at=finished)
-                events.append(_event(ids, row["id"], "transferred", finished, counter.id))
+                events.append(_event(ids, hall.id, row["id"], "transferred", finished, counter.id))
                 target = _pick(rng, {k: v for k, v in SERVICE_MIX.items() if k != code})
                 moved = ticket_row(visit_id, target, finished, issued, source, row["id"])
                 events[-1]["detail"] = "transfer"
                 done_at, counter = serve(moved, target, finished, load * 0.5)
-                events.append(_event(ids, moved["id"], "finished", done_at, counter.id))
+                events.append(_event(ids, hall.id, moved["id"], "finished", done_at, counter.id))
                 last_done = (moved, counter)
             else:
-                events.append(_event(ids, row["id"], "finished", finished, counter.id))
+                events.append(_event(ids, hall.id, row["id"], "finished", finished, counter.id))
                 last_done = (row, counter)
             issued = finished + timedelta(seconds=rng.uniform(20, 60))
         if last_done and rng.random() < RATED:
@@ -374,11 +374,14 @@ def _bulk_insert(model, rows: list[dict]) -> None:
             copy.write_row([row[column] for column in columns])
 
 
-def _event(ids, ticket_id: int, step: str, at: datetime, counter_id: int | None = None) -> dict:
+def _event(
+    ids, hall_id: int, ticket_id: int, step: str, at: datetime, counter_id: int | None = None
+) -> dict:
     # Steps of the past are taken at counters, never by a device.
     return dict(
         id=ids[TicketEvent].take(),
         ticket_id=ticket_id,
+        hall_id=hall_id,
         step=step,
         at=at,
         actor_id=None,
