@@ -117,6 +117,8 @@ class Ticket(Base):
         Index("ix_ticket_counter_status", "counter_id", "status"),
         # Reports and the staffing forecast read a hall's tickets by service day.
         Index("ix_ticket_hall_day", "hall_id", "service_day"),
+        # Wait estimates: each service's latest finished services (hall_now).
+        Index("ix_ticket_service_finished", "hall_id", "service_id", "finished_at"),
         CheckConstraint(_in("status", TICKET_STATUSES), name="status_known"),
         CheckConstraint(_in("source", TICKET_SOURCES), name="source_known"),
         CheckConstraint(_in("priority_class", PRIORITY_CLASSES), name="priority_known"),

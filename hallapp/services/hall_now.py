@@ -24,7 +24,7 @@ from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import selectinload
 
 from hallapp.extensions import db
-from hallapp.models import Counter, Hall, Service, Staff, Ticket, TicketEvent, UTCDateTime, Visit
+from hallapp.models import Counter, Hall, Service, Staff, Ticket, UTCDateTime, Visit
 from hallapp.models.queue import OPEN_STATUSES
 from hallapp.services import calendar
 
@@ -420,9 +420,9 @@ def _mean_cache() -> dict:
 
 
 def _measure_mean_service_times(hall: Hall, *, now: datetime) -> dict[int, timedelta]:
-    """Each service's latest finished services, read backwards through the events' (hall,
-    step, time) index and stopped at the sample: one branch per service in one statement,
-    so the cost follows the sample, not the week's (or the years') services."""
+    """Each service's latest finished services, read backwards through the tickets' (hall,
+    service, finished) index and stopped at the sample: one branch per service in one
+    statement, so the cost follows the sample, not the week's (or the years') services."""
     sample = int(current_app.config["QUEUE_ESTIMATE_SAMPLE"])
     service_ids = db.session.scalars(select(Service.id).where(Service.hall_id == hall.id)).all()
     if not service_ids:
@@ -430,17 +430,15 @@ def _measure_mean_service_times(hall: Hall, *, now: datetime) -> dict[int, timed
 
     def latest(service_id: int):
         return (
-            select(Ticket.service_id, Ticket.started_at, TicketEvent.at.label("finished_at"))
-            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            select(Ticket.service_id, Ticket.started_at, Ticket.finished_at)
             .where(
-                TicketEvent.hall_id == hall.id,
-                TicketEvent.step == "finished",
-                TicketEvent.at <= now,
-                TicketEvent.at >= now - ESTIMATE_HISTORY,
+                Ticket.hall_id == hall.id,
                 Ticket.service_id == service_id,
+                Ticket.finished_at <= now,
+                Ticket.finished_at >= now - ESTIMATE_HISTORY,
                 Ticket.started_at.is_not(None),
             )
-            .order_by(TicketEvent.at.desc(), TicketEvent.id.desc())
+            .order_by(Ticket.finished_at.desc(), Ticket.id.desc())
             .limit(sample)
             .subquery()
         )
