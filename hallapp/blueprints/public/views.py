@@ -131,7 +131,8 @@ def display(hall_code, setup_refused: bool = False):
             now=now,
             after=after if after is not None else board.last_event_id,
             autostart_sound=request.args.get("sound") == "on",
-            setup_form=None if set_up else DisplaySetupForm(formdata=None),
+            # The set-up form is the page's, not the polled fragment's.
+            setup_form=None if set_up or partial else DisplaySetupForm(formdata=None),
             setup_refused=setup_refused,
         )[0]
 
