@@ -5,6 +5,8 @@ default, application and blueprint limits: right only while the hall has none of
 The limits themselves are tested where they guard (login, kiosk, suggestions: 429).
 """
 
+import pytest
+
 from hallapp.extensions import limiter
 
 
@@ -24,3 +26,8 @@ def test_a_limited_view_still_answers_429_when_its_limit_is_spent(app, client, h
         for _ in range(3)
     ]
     assert answers[-1] == 429
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": False}], indirect=True)
+def test_the_hall_starts_with_rate_limits_switched_off(app, client):
+    assert client.get("/healthz").status_code == 200
