@@ -19,7 +19,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from threading import Lock
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import get_locale
@@ -27,27 +27,29 @@ from flask_babel import get_locale
 from hallapp.services import live
 
 _lock = Lock()
+T = TypeVar("T")
 
 
 def _store() -> OrderedDict:
     return current_app.extensions.setdefault("hall_render_cache", OrderedDict())
 
 
-def cached(key: tuple, build: Callable[[], str]) -> str:
-    """The text for `key` (which must hold the hall's version), building it on a miss.
-    The interface language is part of every key."""
+def cached(key: tuple, build: Callable[[], T]) -> T:
+    """The text (or the state a text is rendered from) for `key`, which must hold the hall's
+    version, building it on a miss. The interface language is part of every key. What is
+    kept is shared by every thread of the worker: it must never be changed after."""
     full = (*key, str(get_locale()))
     store = _store()
     with _lock:
         if full in store:
             store.move_to_end(full)
             return store[full]
-    text = build()
+    value = build()
     with _lock:
-        store[full] = text
+        store[full] = value
         while len(store) > int(current_app.config["LIVE_RENDER_CACHE_SIZE"]):
             store.popitem(last=False)
-    return text
+    return value
 
 
 class Recent:

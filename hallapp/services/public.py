@@ -7,7 +7,7 @@ a document number or a phone number: public screens show ticket numbers and coun
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
@@ -52,17 +52,29 @@ class Call:
     texts: list[dict] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
+class ServiceName:
+    """A service as a board names it: plain values, so a board's state can be kept for the
+    next poll without holding a database row."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    name_hant: str | None
+
+
+@dataclass(frozen=True)
 class Board:
-    hall: Hall
+    hall_id: int
     room: str | None
     is_open: bool
     now_calling: list[Call]
     recent: list[Call]
-    waiting: list[tuple[Service, int]]
+    waiting: list[tuple[ServiceName, int]]
     missed: list[str]
     announcements: list[Call]
     last_event_id: int
+    calls: list[Call] = field(default_factory=list)  # the latest calls, newest first
 
 
 def _today_tickets(hall: Hall, now: datetime, room: str | None):
@@ -126,6 +138,31 @@ def board(
 ) -> Board:
     """The display board: calls now, recent calls, waiting counts, missed calls, and the
     calls newer than `after_event` still to announce, oldest first."""
+    return with_announcements(
+        board_state(hall, now=now, room=room, languages=languages), after_event
+    )
+
+
+def with_announcements(state: Board, after_event: int | None) -> Board:
+    """The board for a screen that has shown the calls up to `after_event` (None: a screen
+    just opened, which announces nothing it did not see called). Cheap: the same state
+    serves every screen of the hall, whatever each has announced."""
+    if after_event is None:
+        return state
+    announcements = sorted(
+        (call for call in state.calls if call.event_id > after_event), key=lambda c: c.event_id
+    )
+    return replace(
+        state,
+        announcements=announcements,
+        last_event_id=max(state.last_event_id, after_event),
+    )
+
+
+def board_state(
+    hall: Hall, *, now: datetime, room: str | None = None, languages: tuple[str, ...] = ()
+) -> Board:
+    """What every board of the hall (or room) shows now, before any screen's announcements."""
     rows = db.session.execute(_latest_calls(hall, now, room)).all()
     calls = [_as_call(event, ticket, counter, languages) for event, ticket, counter in rows]
     statuses = {ticket.id: ticket.status for _event, ticket, _counter in rows}
@@ -154,7 +191,11 @@ def board(
     recent = recent[:RECENT_CALLS]
 
     state = hall_now.hall_now(hall, now=now)
-    waiting = [(item.service, item.waiting) for item in state.services_in(room)]
+    waiting = [
+        (ServiceName(s.code, s.name_zh, s.name_en, s.name_hant), item.waiting)
+        for item in state.services_in(room)
+        for s in (item.service,)
+    ]
 
     missed_tickets = db.session.scalars(
         _today_tickets(hall, now, room)
@@ -162,24 +203,17 @@ def board(
         .order_by(Ticket.no_show_at.desc(), Ticket.id.desc())
         .limit(MISSED_SHOWN)
     ).all()
-    missed = [ticket.label for ticket in missed_tickets]
-
-    last_event = calls[0].event_id if calls else 0
-    announcements: list[Call] = []
-    if after_event is not None:
-        announcements = sorted(
-            (call for call in calls if call.event_id > after_event), key=lambda c: c.event_id
-        )
     return Board(
-        hall=hall,
+        hall_id=hall.id,
         room=room,
         is_open=state.is_open,
         now_calling=now_calling,
         recent=recent,
         waiting=waiting,
-        missed=missed,
-        announcements=announcements,
-        last_event_id=max(last_event, after_event or 0),
+        missed=[ticket.label for ticket in missed_tickets],
+        announcements=[],
+        last_event_id=calls[0].event_id if calls else 0,
+        calls=calls,
     )
 
 

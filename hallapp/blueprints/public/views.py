@@ -116,9 +116,16 @@ def display(hall_code, setup_refused: bool = False):
 
     def build() -> str:
         hall = db.session.get_one(Hall, place.id)
-        board = screens.board(
-            hall, now=now, room=room, after_event=after, languages=tuple(voices.split(","))
+
+        def state() -> screens.Board:
+            return screens.board_state(hall, now=now, room=room, languages=tuple(voices.split(",")))
+
+        # Boards that have announced up to different calls share the hall's state and
+        # differ only in what is left to announce: the state is read once per version.
+        shared = render_cache.cached(
+            ("board state", place.id, version, minute, room, voices), state
         )
+        board = screens.with_announcements(shared, after)
         return render_page(
             "public/display.html",
             "public/_board.html",
