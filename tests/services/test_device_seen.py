@@ -2,10 +2,18 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import text
 
 from hallapp.models import DeviceToken, utcnow
 from hallapp.services import devices
+from tests.clock import DEFAULT_INSTANT
+
+
+@pytest.fixture(autouse=True)
+def still_clock(clock):
+    """The suite's clock (never the machine's), standing still: the minute rule is exact."""
+    clock.move_to(DEFAULT_INSTANT, tick=False)
 
 
 def _fresh_display(db, hall) -> tuple[int, str]:
