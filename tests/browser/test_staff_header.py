@@ -64,6 +64,36 @@ def test_the_staff_header_is_one_row_with_a_menu_button_on_the_tablet(page, live
     expect(button).to_be_focused()
 
 
+def test_the_header_is_folded_from_the_first_paint_not_when_hall_js_arrives(
+    page, live_server, boss
+):
+    # Hold hall.js back: the header must already be one row, or the open menu flashes on
+    # every page while the script loads (and a reader measuring it then sees 600 px).
+    page.set_viewport_size({"width": 512, "height": 384})
+    sign_in(page, live_server, "boss", PASSWORD)
+    page.route("**/js/hall.js*", lambda route: route.abort())
+    page.goto(f"{live_server}/desk/triage")
+
+    assert page.locator("header.site-header").bounding_box()["height"] <= 100
+    expect(page.locator(".site-nav")).to_be_hidden()
+    expect(page.locator("#site-menu-button")).to_be_visible()
+
+
+def test_without_javascript_the_narrow_header_shows_everything(browser, live_server, boss):
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.set_viewport_size({"width": 512, "height": 384})
+        sign_in(page, live_server, "boss", PASSWORD)
+        page.goto(f"{live_server}/desk/triage")
+
+        expect(page.get_by_role("link", name="预约", exact=True)).to_be_visible()
+        expect(page.locator("#site-who")).to_be_visible()
+        expect(page.locator("#site-menu-button")).to_be_hidden()
+    finally:
+        context.close()
+
+
 def test_at_200_percent_zoom_with_large_text_the_header_leaves_the_screen_to_the_work(
     page, live_server, boss
 ):
@@ -80,6 +110,16 @@ def test_at_200_percent_zoom_with_large_text_the_header_leaves_the_screen_to_the
         page.goto(f"{live_server}{path}")
         assert page.evaluate(SQUEEZED) == [], path
         assert page.evaluate(SMALL_TARGETS) == [], path
+
+
+def test_a_wide_screen_shows_the_whole_header_and_no_menu_button(page, live_server, boss):
+    page.set_viewport_size({"width": 1600, "height": 900})
+    sign_in(page, live_server, "boss", PASSWORD)
+    page.goto(f"{live_server}/desk/triage")
+
+    expect(page.get_by_role("link", name="预约", exact=True)).to_be_visible()
+    expect(page.locator("#site-who")).to_be_visible()
+    expect(page.locator("#site-menu-button")).to_be_hidden()
 
 
 def test_checkbox_targets_are_44_px_on_the_tablet(page, live_server, boss):

@@ -44,12 +44,11 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // The staff header on narrow screens: one row with a menu button that opens the menu and
-// the person's buttons. Wide screens show everything (CSS hides the button there).
+// the person's buttons. CSS folds it (only where scripts run); this opens and closes it.
 document.addEventListener("DOMContentLoaded", () => {
   const header = document.querySelector("[data-site-header]");
   const button = document.getElementById("site-menu-button");
   if (!header || !button) return;
-  header.classList.add("site-header--foldable");
   const setOpen = (open) => {
     header.classList.toggle("is-open", open);
     button.setAttribute("aria-expanded", open ? "true" : "false");
