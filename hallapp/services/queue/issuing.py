@@ -6,7 +6,8 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hallapp.extensions import db
 from hallapp.models import (
@@ -88,18 +89,26 @@ def numbered_ticket(
     number, issued = take_number(hall.id, service.id, day, issuing=issuing)
     if issuing and service.daily_limit is not None and issued > service.daily_limit:
         refuse(DailyLimitReached())
-    ticket = Ticket(
-        hall_id=hall.id,
-        service=service,
-        visit=visit,
-        service_day=day,
-        number=number,
-        status=STEPS["issue"].target,
-        public_id=secrets.token_urlsafe(16),
-        issued_at=now,
-        **fields,
-    )
-    db.session.add(ticket)
+    # Inserted at once, returning the row: the unit of work's bookkeeping for one new row
+    # cost more than the statement. The visit's ticket list, if loaded, is read again.
+    ticket = db.session.scalars(
+        insert(Ticket).returning(Ticket),
+        [
+            {
+                "hall_id": hall.id,
+                "service_id": service.id,
+                "visit_id": visit.id,
+                "service_day": day,
+                "number": number,
+                "status": STEPS["issue"].target,
+                "public_id": secrets.token_urlsafe(16),
+                "issued_at": now,
+                **fields,
+            }
+        ],
+    ).one()
+    set_committed_value(ticket, "service", service)  # its label needs it, loaded already
+    db.session.expire(visit, ["tickets"])
     return ticket
 
 
@@ -147,12 +156,18 @@ def issue_ticket(
         refuse(OutsideOpeningHours())
     if limit_reached(hall, service, now):
         refuse(DailyLimitReached())
+    said = {
+        need: bool(value)
+        for need, value in (needs or {}).items()
+        if need in (*PRIORITY_NEEDS, "interpreter")
+    }
     if visit is None:
-        visit = Visit(hall_id=hall.id, arrived_at=now)
-        db.session.add(visit)
-    for need, value in (needs or {}).items():
-        if need in (*PRIORITY_NEEDS, "interpreter"):
-            setattr(visit, need, bool(value))
+        visit = db.session.scalars(
+            insert(Visit).returning(Visit), [{"hall_id": hall.id, "arrived_at": now, **said}]
+        ).one()
+    else:
+        for need, value in said.items():
+            setattr(visit, need, value)
     # Everything but the ticket is written before its number is taken: from then on other
     # kiosks of the service wait for this commit.
     db.session.flush()

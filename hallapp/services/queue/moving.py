@@ -68,7 +68,7 @@ def transfer(ticket: Ticket, service_code: str, *, now: datetime, **by: Unpack[B
         source=ticket.source,
         priority_class=ticket.priority_class,
         arrival_at=ticket.arrival_at,
-        transferred_from=ticket,
+        transferred_from_id=ticket.id,
     )
     ticket.closed_at = now
     advance(ticket, "transfer", now=now, by=by, detail=target.code)
