@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.orm import joinedload
 
 from hallapp.extensions import db
 from hallapp.models import DEVICE_KINDS, Counter, DeviceToken, Hall, Staff
@@ -136,11 +137,20 @@ def authenticate(raw: str | None, *, now: datetime) -> DeviceToken:
     """The device behind a bearer token, if the token is known, unexpired and not revoked."""
     if not raw:
         raise InvalidToken()
-    token = db.session.scalar(select(DeviceToken).where(DeviceToken.token_hash == _digest(raw)))
+    token = db.session.scalar(_TOKEN_WITH_PLACE, {"digest": _digest(raw)})
     if token is None:
         raise InvalidToken()
     check_valid(token, now=now)
     return token
+
+
+# Built once, with the device's hall and counter in the same read: every device request
+# uses them (the hall's rules, the counter it works), and each lazy load was a statement.
+_TOKEN_WITH_PLACE = (
+    select(DeviceToken)
+    .where(DeviceToken.token_hash == bindparam("digest"))
+    .options(joinedload(DeviceToken.hall), joinedload(DeviceToken.counter))
+)
 
 
 def device_of(raw: str | None, *, now: datetime) -> DeviceToken | None:
