@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
 
+from hallapp import render_cache
 from hallapp.extensions import db
 from hallapp.models import Hall
 from hallapp.models.calendar import CalendarDay
@@ -38,8 +39,11 @@ def _is_working(day: date, overrides: dict[date, str]) -> bool:
 
 
 def is_open_day(hall: Hall, day: date) -> bool:
-    """Does the hall open its doors on this date?"""
-    kind = _overrides(hall, day, day).get(day)
+    """Does the hall open its doors on this date? (Every ticket issued asks: a worker
+    remembers a day's entry for LIVE_RECENT_SECONDS, render_cache.recent.)"""
+    kind = render_cache.recent(
+        ("calendar-day", hall.id, day), lambda: _overrides(hall, day, day).get(day)
+    )
     if kind is not None:
         return kind == "workday"
     return str(day.isoweekday()) in hall.open_weekdays

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 
+from hallapp import render_cache
 from hallapp.extensions import db
 from hallapp.models import Counter, CounterService, Hall, Ticket
 from hallapp.services import hall_now
@@ -37,8 +38,13 @@ def _open_counters_query() -> Select[int, int]:
 def _open_counters(service_ids: list[int]) -> dict[int, int]:
     """Open counters per service, as HallNow.open_counters counts them, in one grouped
     read: a ticket's answer needs only its own service, not every counter with its officer."""
-    rows = db.session.execute(_open_counters_query(), {"services": service_ids})
-    return {service_id: count for service_id, count in rows}
+
+    def load() -> dict[int, int]:
+        rows = db.session.execute(_open_counters_query(), {"services": service_ids})
+        return {service_id: count for service_id, count in rows}
+
+    # Every answer about a ticket asks; a worker remembers it for LIVE_RECENT_SECONDS.
+    return render_cache.recent(("open-counters", *service_ids), load)
 
 
 def _estimates(
