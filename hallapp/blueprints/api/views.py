@@ -12,7 +12,6 @@ from functools import wraps
 
 from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as DBTimeoutError
 from werkzeug.exceptions import HTTPException
@@ -172,13 +171,9 @@ def ticket_json(ticket: Ticket, now: datetime) -> dict:
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 
-def _hall_ticket(public_id: str) -> Ticket:
-    ticket = db.session.scalar(
-        select(Ticket).where(Ticket.public_id == public_id, Ticket.hall_id == g.device.hall_id)
-    )
-    if ticket is None:
-        raise queue.UnknownTicket()
-    return ticket
+def _hall_ticket(public_id: str, *, lock: bool = True) -> Ticket:
+    """The device's hall's ticket; a step's ticket is locked in this first read."""
+    return queue.ticket_for_step(g.device.hall_id, public_id, lock=lock)
 
 
 def _counter_ticket(public_id: str) -> Ticket:
@@ -270,7 +265,7 @@ def issue_ticket():
 @public
 @device_required(*READERS)
 def get_ticket(public_id):
-    return jsonify({"ticket": ticket_json(_hall_ticket(public_id), utcnow())})
+    return jsonify({"ticket": ticket_json(_hall_ticket(public_id, lock=False), utcnow())})
 
 
 @bp.get("/counter")

@@ -25,7 +25,7 @@ from .calling import (
     position,
     waiting_tickets,
 )
-from .common import hall_zone, service_day_of
+from .common import hall_zone, service_day_of, ticket_for_step
 from .counters import parked_tickets, recoverable_no_shows, set_counter_state, sign_in_to_counter
 from .errors import (
     CounterBusy,
@@ -100,6 +100,7 @@ __all__ = [
     "start",
     "ticket_by_idempotency_key",
     "ticket_estimate",
+    "ticket_for_step",
     "tracking_path",
     "transfer",
     "unpark",

@@ -4,11 +4,13 @@ rolling back, write the ticket's event, bump the hall's version and commit once.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import NoReturn, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Integer, Select, String, Table, bindparam, insert, select
+from sqlalchemy.orm import joinedload
 
 from hallapp.extensions import db
 from hallapp.models import Counter, DeviceToken, Hall, Staff, Ticket, TicketEvent
@@ -75,16 +77,64 @@ def commit(hall_id: int) -> None:
 
 
 def locked_ticket(ticket: Ticket | int) -> Ticket:
+    """The ticket, locked for this transaction's step and read fresh; a ticket this
+    transaction has locked already (ticket_for_step) is not read a second time."""
+    if isinstance(ticket, Ticket) and ticket.id in _locked_here():
+        return ticket
     ticket_id = ticket if isinstance(ticket, int) else ticket.id
-    locked = db.session.scalar(
-        select(Ticket)
-        .where(Ticket.id == ticket_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    locked = db.session.scalar(_locked_ticket_by_id(), {"ticket": ticket_id})
     if locked is None:
         refuse(UnknownTicket())
+    _locked_here().add(locked.id)
     return locked
+
+
+def ticket_for_step(hall_id: int, public_id: str, *, lock: bool = True) -> Ticket:
+    """The hall's ticket with this public id, with its service and counter (what an answer
+    about it shows), for a device about to take a step with it: with `lock`, locked in
+    this first read, so the step does not read it again (see locked_ticket)."""
+    ticket = db.session.scalar(
+        _ticket_by_public_id(lock), {"hall": hall_id, "public_id": public_id}
+    )
+    if ticket is None:
+        refuse(UnknownTicket())
+    if lock:
+        _locked_here().add(ticket.id)
+    return ticket
+
+
+@cache
+def _locked_ticket_by_id() -> Select[tuple[Ticket]]:
+    return _locking(select(Ticket).where(Ticket.id == bindparam("ticket", type_=Integer)))
+
+
+@cache
+def _ticket_by_public_id(lock: bool) -> Select[tuple[Ticket]]:
+    query = (
+        select(Ticket)
+        .options(joinedload(Ticket.service, innerjoin=True), joinedload(Ticket.counter))
+        .where(
+            Ticket.hall_id == bindparam("hall", type_=Integer),
+            Ticket.public_id == bindparam("public_id", type_=String),
+        )
+    )
+    return _locking(query) if lock else query
+
+
+def _locking(query: Select[tuple[Ticket]]) -> Select[tuple[Ticket]]:
+    """The query locking the tickets it reads (not the rows joined to them), read fresh."""
+    return query.with_for_update(of=Ticket).execution_options(populate_existing=True)
+
+
+def _locked_here() -> set[int]:
+    """Ids of the tickets locked by the session's current transaction: a lock is held until
+    the transaction ends, and a new transaction starts with none."""
+    session = db.session()
+    transaction = session.get_transaction()
+    held = session.info.get("hall_locked_tickets")
+    if held is None or held[0] is not transaction:
+        held = session.info["hall_locked_tickets"] = (transaction, set())
+    return held[1]
 
 
 def locked_counter(counter: Counter) -> Counter:
