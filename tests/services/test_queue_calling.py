@@ -107,8 +107,10 @@ def test_calling_on_postgresql_takes_the_ticket_with_skip_locked(db, hall):
         queue.call_next(counter, now=minutes(1))
     finally:
         event.remove(db.engine, "before_cursor_execute", remember)
-    assert any("FROM counter" in s and "FOR UPDATE" in s for s in statements)
-    assert any("FROM ticket" in s and "FOR UPDATE SKIP LOCKED" in s for s in statements)
+    # Only the rows read for themselves are locked: the counter (not its service links),
+    # the ticket (not its service).
+    assert any("FROM counter" in s and "FOR UPDATE OF counter" in s for s in statements)
+    assert any("FROM ticket" in s and "FOR UPDATE OF ticket SKIP LOCKED" in s for s in statements)
 
 
 def test_a_tickets_position_is_its_place_in_the_call_order(db, app, hall):

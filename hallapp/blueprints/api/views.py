@@ -290,7 +290,7 @@ def get_counter():
 def call_next():
     now = utcnow()
     try:
-        ticket = queue.call_next(g.device.counter, now=now, device=g.device)
+        ticket = queue.call_next(g.device.counter_id, now=now, device=g.device)
     except queue.NoTicketsWaiting:
         return "", 204
     only_reads_from_here()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from hallapp.extensions import db
-from hallapp.models import Counter, DeviceToken, Staff, Ticket, UTCDateTime
+from hallapp.models import Counter, CounterService, DeviceToken, Staff, Ticket, UTCDateTime
+from hallapp.services.errors import NotFound
 
-from .common import commit, locked_counter, refuse, setting
+from .common import commit, refuse, setting
 from .errors import CounterBusy, CounterNotOpen, NoTicketsWaiting
 from .steps import AT_COUNTER, advance
 
@@ -28,9 +29,10 @@ def _lane(ticket: type[Ticket], aged: datetime | ColumnElement[datetime]) -> Col
     return case((priority, 0), else_=1)
 
 
-def in_call_order(hall_id: int, service_ids: list[int], now: datetime) -> Select[Ticket]:
+@lru_cache(maxsize=1024)
+def in_call_order(service_ids: tuple[int, ...]) -> Select[Ticket]:
     """Who is called next by a counter serving these services (most preferred first): the
-    waiting tickets, in the order they are called.
+    waiting tickets of hall `:hall`, in the order they are called.
 
     The counter's first service with anyone waiting is served first. Within it, the
     priority lane goes before the rest, each by arrival (a transfer keeps its arrival).
@@ -38,20 +40,42 @@ def in_call_order(hall_id: int, service_ids: list[int], now: datetime) -> Select
     the priority lane at its own arrival time, ahead of every priority ticket that came
     after it: however long the stream of priority tickets, nobody waits much longer than
     that limit plus the time to serve the priority tickets that were already there.
+
+    Run it with call_order_params (the hall, and `:aged` from the clock). Built once per
+    list of services: building it costs more than running it.
     """
     preference = case(
         {service_id: place for place, service_id in enumerate(service_ids)},
         value=Ticket.service_id,
     )
+    aged = bindparam("aged", type_=UTCDateTime)
     return (
         select(Ticket)
         .where(
-            Ticket.hall_id == hall_id,
+            Ticket.hall_id == bindparam("hall", type_=Integer),
             Ticket.status == "waiting",
             Ticket.service_id.in_(service_ids),
         )
-        .order_by(preference, _lane(Ticket, aged_before(now)), Ticket.arrival_at, Ticket.id)
+        .order_by(preference, _lane(Ticket, aged), Ticket.arrival_at, Ticket.id)
     )
+
+
+def call_order_params(hall_id: int, now: datetime) -> dict[str, object]:
+    """in_call_order's parameters for this hall at this moment."""
+    return {"hall": hall_id, "aged": aged_before(now)}
+
+
+@lru_cache(maxsize=1024)
+def _next_to_call(service_ids: tuple[int, ...], lock: bool) -> Select[Ticket]:
+    query = in_call_order(service_ids).limit(1)
+    if lock:
+        # Locked to be called: its service comes along, for the label the answer shows.
+        query = (
+            query.options(joinedload(Ticket.service, innerjoin=True))
+            .with_for_update(of=Ticket, skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+    return query
 
 
 def next_waiting_ticket(
@@ -61,17 +85,16 @@ def next_waiting_ticket(
     another counter is taking at this moment."""
     if not service_ids:
         return None
-    query = in_call_order(hall_id, service_ids, now).limit(1)
-    if lock:
-        query = query.with_for_update(skip_locked=True).execution_options(populate_existing=True)
-    return db.session.scalar(query)
+    query = _next_to_call(tuple(service_ids), lock)
+    return db.session.scalar(query, call_order_params(hall_id, now))
 
 
 def waiting_tickets(hall_id: int, service_ids: list[int], *, now: datetime) -> list[Ticket]:
     """Everyone waiting for these services, in call order."""
     if not service_ids:
         return []
-    return list(db.session.scalars(in_call_order(hall_id, service_ids, now)))
+    query = in_call_order(tuple(service_ids))
+    return list(db.session.scalars(query, call_order_params(hall_id, now)))
 
 
 @cache
@@ -129,26 +152,58 @@ def current_ticket_query(counter: Counter) -> Select[Ticket]:
     )
 
 
+@cache
+def _counter_to_call() -> Select[Counter, int]:
+    """Lock counter `:counter` and read the services it calls, most preferred first: one row
+    per service (a counter serving none gives one row, with None)."""
+    return (
+        select(Counter, CounterService.service_id)
+        .outerjoin(CounterService, CounterService.counter_id == Counter.id)
+        .where(Counter.id == bindparam("counter", type_=Integer))
+        .order_by(CounterService.position)
+        .with_for_update(of=Counter)
+        .execution_options(populate_existing=True)
+    )
+
+
+@cache
+def _holding_a_ticket() -> Select[int]:
+    """Is a ticket called to or being served at counter `:counter` (current_ticket's rule,
+    asking only whether there is one)?"""
+    ticket = Ticket.__table__.c
+    return (
+        select(ticket.id)
+        .where(ticket.counter_id == bindparam("counter", type_=Integer))
+        .where(ticket.status.in_(AT_COUNTER))
+        .limit(1)
+    )
+
+
 def call_next(
-    counter: Counter,
+    counter: Counter | int,
     *,
     now: datetime,
     actor: Staff | None = None,
     device: DeviceToken | None = None,
 ) -> Ticket:
     """Call the next waiting ticket to an open, free counter; raise NoTicketsWaiting if none."""
-    counter = locked_counter(counter)
-    if counter.state != "open":
+    counter_id = counter if isinstance(counter, int) else counter.id
+    rows = db.session.execute(_counter_to_call(), {"counter": counter_id}).all()
+    if not rows:
+        refuse(NotFound())
+    locked: Counter = rows[0][0]
+    service_ids = [service_id for _counter, service_id in rows if service_id is not None]
+    if locked.state != "open":
         refuse(CounterNotOpen())
-    if current_ticket(counter) is not None:
+    if db.session.scalar(_holding_a_ticket(), {"counter": locked.id}) is not None:
         refuse(CounterBusy())
-    ticket = next_waiting_ticket(counter.hall_id, counter_service_ids(counter), now=now, lock=True)
+    ticket = next_waiting_ticket(locked.hall_id, service_ids, now=now, lock=True)
     if ticket is None:
         refuse(NoTicketsWaiting())
-    ticket.counter_id = counter.id
-    ticket.officer_id = actor.id if actor else counter.officer_id
+    ticket.counter = locked  # the answer shows the counter: kept with the ticket
+    ticket.officer_id = actor.id if actor else locked.officer_id
     ticket.called_at = now
     ticket.recall_count = 0
-    advance(ticket, "call", now=now, by={"actor": actor, "device": device, "counter": counter})
-    commit(counter.hall_id)
+    advance(ticket, "call", now=now, by={"actor": actor, "device": device, "counter": locked})
+    commit(locked.hall_id)
     return ticket

@@ -104,12 +104,12 @@ def ticket_for_step(hall_id: int, public_id: str, *, lock: bool = True) -> Ticke
 
 
 @cache
-def _locked_ticket_by_id() -> Select[tuple[Ticket]]:
+def _locked_ticket_by_id() -> Select[Ticket]:
     return _locking(select(Ticket).where(Ticket.id == bindparam("ticket", type_=Integer)))
 
 
 @cache
-def _ticket_by_public_id(lock: bool) -> Select[tuple[Ticket]]:
+def _ticket_by_public_id(lock: bool) -> Select[Ticket]:
     query = (
         select(Ticket)
         .options(joinedload(Ticket.service, innerjoin=True), joinedload(Ticket.counter))
@@ -121,7 +121,7 @@ def _ticket_by_public_id(lock: bool) -> Select[tuple[Ticket]]:
     return _locking(query) if lock else query
 
 
-def _locking(query: Select[tuple[Ticket]]) -> Select[tuple[Ticket]]:
+def _locking(query: Select[Ticket]) -> Select[Ticket]:
     """The query locking the tickets it reads (not the rows joined to them), read fresh."""
     return query.with_for_update(of=Ticket).execution_options(populate_existing=True)
 

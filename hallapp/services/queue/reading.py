@@ -18,7 +18,7 @@ from hallapp.extensions import db
 from hallapp.models import Counter, CounterService, Hall, Ticket
 from hallapp.services import hall_now
 
-from .calling import in_call_order, position
+from .calling import call_order_params, in_call_order, position
 from .steps import AT_COUNTER
 
 
@@ -72,7 +72,8 @@ def waiting_list(
     """
     if not service_ids:
         return []
-    first = list(db.session.scalars(in_call_order(hall_id, service_ids, now).limit(limit)))
+    query = in_call_order(tuple(service_ids)).limit(limit)
+    first = list(db.session.scalars(query, call_order_params(hall_id, now)))
     if not first:
         return []
     estimate = _estimates(first[0].hall, service_ids, now=now)
