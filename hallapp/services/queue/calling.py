@@ -7,6 +7,7 @@ from functools import cache, lru_cache
 
 from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hallapp.extensions import db
 from hallapp.models import Counter, CounterService, DeviceToken, Staff, Ticket, UTCDateTime
@@ -200,10 +201,17 @@ def call_next(
     ticket = next_waiting_ticket(locked.hall_id, service_ids, now=now, lock=True)
     if ticket is None:
         refuse(NoTicketsWaiting())
-    ticket.counter = locked  # the answer shows the counter: kept with the ticket
-    ticket.officer_id = actor.id if actor else locked.officer_id
-    ticket.called_at = now
-    ticket.recall_count = 0
-    advance(ticket, "call", now=now, by={"actor": actor, "device": device, "counter": locked})
+    advance(
+        ticket,
+        "call",
+        now=now,
+        by={"actor": actor, "device": device, "counter": locked},
+        counter_id=locked.id,
+        officer_id=actor.id if actor else locked.officer_id,
+        called_at=now,
+        recall_count=0,
+    )
+    # The answer shows the counter: the ticket holds it, as written.
+    set_committed_value(ticket, "counter", locked)
     commit(locked.hall_id)
     return ticket

@@ -4,13 +4,14 @@ rolling back, write the ticket's event, bump the hall's version and commit once.
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import NoReturn, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Integer, Select, String, Table, bindparam, insert, select
+from sqlalchemy import Integer, Select, String, Table, Update, bindparam, insert, select, update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hallapp.extensions import db
 from hallapp.models import Counter, DeviceToken, Hall, Staff, Ticket, TicketEvent
@@ -60,6 +61,28 @@ def record_event(
 
 
 _INSERT_EVENT = insert(cast(Table, TicketEvent.__table__))
+
+
+def write_ticket(ticket: Ticket, **changes: object) -> None:
+    """Write these columns of the (locked) ticket now, in one UPDATE, and keep them as its
+    loaded values: the unit of work's flush of one row cost about three times the statement.
+    Changes made to the ticket the ORM way are still flushed by the commit."""
+    db.session.execute(
+        _ticket_update(tuple(changes)),
+        {"ticket": ticket.id} | {f"new_{name}": value for name, value in changes.items()},
+    )
+    for name, value in changes.items():
+        set_committed_value(ticket, name, value)
+
+
+@lru_cache(maxsize=256)
+def _ticket_update(columns: tuple[str, ...]) -> Update:
+    table = cast(Table, Ticket.__table__)
+    return (
+        update(table)
+        .where(table.c.id == bindparam("ticket", type_=Integer))
+        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
+    )
 
 
 def commit(hall_id: int) -> None:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from hallapp.extensions import db
-from hallapp.models import Ticket, UTCDateTime
+from hallapp.models import Counter, Ticket, UTCDateTime
 from hallapp.services.errors import InvalidValue
 
 from .calling import aged_before
@@ -22,9 +22,11 @@ from .steps import By, advance, take
 def park(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """Hold a ticket aside while the visitor fetches something; the counter is free meanwhile."""
     ticket = take(ticket, "park", by)
-    ticket.parked_at = now
-    advance(ticket, "park", now=now, by=by)
-    ticket.counter_id = None
+    # The event names the counter the ticket leaves, whoever parks it.
+    left = by.get("counter") or (
+        db.session.get(Counter, ticket.counter_id) if ticket.counter_id else None
+    )
+    advance(ticket, "park", now=now, by=by | {"counter": left}, parked_at=now, counter_id=None)
     commit(ticket.hall_id)
     return ticket
 
@@ -40,13 +42,12 @@ def unpark(ticket: Ticket, *, to: str = "head", now: datetime, **by: Unpack[By])
                 Ticket.service_id == ticket.service_id, Ticket.status == "waiting"
             )
         )
-        ticket.arrival_at = min(first, ticket.arrival_at) - timedelta(seconds=1) if first else now
+        arrival = min(first, ticket.arrival_at) - timedelta(seconds=1) if first else now
         # Head means head: a normal ticket returned there is not held back by the priority lane.
-        ticket.arrival_at = min(ticket.arrival_at, aged_before(now) - timedelta(seconds=1))
+        arrival = min(arrival, aged_before(now) - timedelta(seconds=1))
     else:
-        ticket.arrival_at = now
-    ticket.parked_at = None
-    advance(ticket, "unpark", now=now, by=by, detail=to)
+        arrival = now
+    advance(ticket, "unpark", now=now, by=by, detail=to, arrival_at=arrival, parked_at=None)
     commit(ticket.hall_id)
     return ticket
 
@@ -70,8 +71,7 @@ def transfer(ticket: Ticket, service_code: str, *, now: datetime, **by: Unpack[B
         arrival_at=ticket.arrival_at,
         transferred_from_id=ticket.id,
     )
-    ticket.closed_at = now
-    advance(ticket, "transfer", now=now, by=by, detail=target.code)
+    advance(ticket, "transfer", now=now, by=by, detail=target.code, closed_at=now)
     record_event(
         new, "issued", now=now, actor=by.get("actor"), device=by.get("device"), detail="transfer"
     )

@@ -19,11 +19,9 @@ def recall(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
     ticket = take(ticket, "recall", by)
     limit = setting("QUEUE_RECALLS_BEFORE_NO_SHOW")
     if ticket.recall_count >= limit:
-        ticket.no_show_at = now
-        advance(ticket, "no_show", now=now, by=by, detail=f"after {limit} recalls")
+        advance(ticket, "no_show", now=now, by=by, detail=f"after {limit} recalls", no_show_at=now)
     else:
-        ticket.recall_count += 1
-        advance(ticket, "recall", now=now, by=by)
+        advance(ticket, "recall", now=now, by=by, recall_count=ticket.recall_count + 1)
     commit(ticket.hall_id)
     return ticket
 
@@ -68,11 +66,16 @@ def recover_missed(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket
     window = timedelta(minutes=setting("QUEUE_RECOVERY_MINUTES"))
     if ticket.no_show_at is None or now - ticket.no_show_at > window:
         refuse(RecoveryWindowPassed())
-    ticket.arrival_at = _arrival_after_place(ticket, setting("QUEUE_RECOVERY_PLACES"), now)
-    ticket.counter_id = None
-    ticket.recall_count = 0
-    ticket.no_show_at = None
-    advance(ticket, "recover", now=now, by=by)
+    advance(
+        ticket,
+        "recover",
+        now=now,
+        by=by,
+        arrival_at=_arrival_after_place(ticket, setting("QUEUE_RECOVERY_PLACES"), now),
+        counter_id=None,
+        recall_count=0,
+        no_show_at=None,
+    )
     commit(ticket.hall_id)
     return ticket
 

@@ -17,7 +17,7 @@ from flask_babel.speaklater import LazyString
 
 from hallapp.models import AT_COUNTER_STATUSES, Counter, DeviceToken, Staff, Ticket
 
-from .common import check_counter, commit, locked_ticket, record_event, refuse
+from .common import check_counter, commit, locked_ticket, record_event, refuse, write_ticket
 from .errors import IllegalStep
 
 STATUS_LABELS = {
@@ -120,17 +120,18 @@ def move(
 ) -> Ticket:
     """A step with no rule of its own: take it, set its fields, advance and commit."""
     ticket = take(ticket, step, by)
-    for name, value in changes.items():
-        setattr(ticket, name, value)
-    advance(ticket, step, now=now, by=by, detail=detail)
+    advance(ticket, step, now=now, by=by, detail=detail, **changes)
     commit(ticket.hall_id)
     return ticket
 
 
-def advance(ticket: Ticket, step: str, *, now: datetime, by: By, detail: str = "") -> None:
-    """Move the ticket to the step's status and write the step's event (the caller commits)."""
+def advance(
+    ticket: Ticket, step: str, *, now: datetime, by: By, detail: str = "", **changes: object
+) -> None:
+    """Move the ticket to the step's status with these other changes of its columns, and
+    write the step's event (the caller commits)."""
     rule = STEPS[step]
-    ticket.status = rule.target
+    write_ticket(ticket, status=rule.target, **changes)
     record_event(
         ticket,
         rule.event,
