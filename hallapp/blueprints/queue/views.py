@@ -153,7 +153,8 @@ def _act(number: int, action):
 
 
 def _current(counter: Counter) -> Ticket:
-    ticket = queue.current_ticket(counter)
+    """The counter's ticket, locked for the step about to be taken with it."""
+    ticket = queue.current_ticket(counter, lock=True)
     if ticket is None:
         raise queue.IllegalStep(_("There is no ticket at this counter now."))
     return ticket

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -13,7 +24,7 @@ from hallapp.extensions import db
 from hallapp.models import Counter, CounterService, DeviceToken, Staff, Ticket, UTCDateTime
 from hallapp.services.errors import NotFound
 
-from .common import commit, refuse, setting
+from .common import commit, hold, refuse, setting
 from .errors import CounterBusy, CounterNotOpen, NoTicketsWaiting
 from .steps import AT_COUNTER, advance
 
@@ -138,18 +149,38 @@ def counter_service_ids(counter: Counter) -> list[int]:
     return [link.service_id for link in counter.service_links]
 
 
-def current_ticket(counter: Counter) -> Ticket | None:
-    """The ticket called to or being served at this counter, if any."""
-    return db.session.scalar(current_ticket_query(counter))
+def current_ticket(counter: Counter, *, lock: bool = False) -> Ticket | None:
+    """The ticket called to or being served at this counter, if any. With `lock`, it is
+    locked (with its service, for the label) for the step the officer takes with it, and
+    the step does not read it again."""
+    if not lock:
+        return db.session.scalar(current_ticket_query(counter))
+    ticket = db.session.scalar(_current_ticket_for_step(), {"counter": counter.id})
+    if ticket is not None:
+        hold(ticket)
+    return ticket
+
+
+def _at_counter(counter_id: int | BindParameter[int]) -> ColumnElement[bool]:
+    """A ticket belongs to the counter it was called to while it is called or served."""
+    return and_(Ticket.counter_id == counter_id, Ticket.status.in_(AT_COUNTER))
 
 
 def current_ticket_query(counter: Counter) -> Select[Ticket]:
     """current_ticket's query, for a screen that reads more of the ticket in the same read."""
+    return select(Ticket).where(_at_counter(counter.id)).order_by(Ticket.id.desc()).limit(1)
+
+
+@cache
+def _current_ticket_for_step() -> Select[Ticket]:
     return (
         select(Ticket)
-        .where(Ticket.counter_id == counter.id, Ticket.status.in_(AT_COUNTER))
+        .options(joinedload(Ticket.service, innerjoin=True))
+        .where(_at_counter(bindparam("counter", type_=Integer)))
         .order_by(Ticket.id.desc())
         .limit(1)
+        .with_for_update(of=Ticket)
+        .execution_options(populate_existing=True)
     )
 
 
@@ -169,15 +200,8 @@ def _counter_to_call() -> Select[Counter, int]:
 
 @cache
 def _holding_a_ticket() -> Select[int]:
-    """Is a ticket called to or being served at counter `:counter` (current_ticket's rule,
-    asking only whether there is one)?"""
-    ticket = Ticket.__table__.c
-    return (
-        select(ticket.id)
-        .where(ticket.counter_id == bindparam("counter", type_=Integer))
-        .where(ticket.status.in_(AT_COUNTER))
-        .limit(1)
-    )
+    """Is a ticket at counter `:counter`? (current_ticket, asking only whether there is one)"""
+    return select(Ticket.id).where(_at_counter(bindparam("counter", type_=Integer))).limit(1)
 
 
 def call_next(

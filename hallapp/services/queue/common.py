@@ -108,7 +108,7 @@ def locked_ticket(ticket: Ticket | int) -> Ticket:
     locked = db.session.scalar(_locked_ticket_by_id(), {"ticket": ticket_id})
     if locked is None:
         refuse(UnknownTicket())
-    _locked_here().add(locked.id)
+    hold(locked)
     return locked
 
 
@@ -122,7 +122,7 @@ def ticket_for_step(hall_id: int, public_id: str, *, lock: bool = True) -> Ticke
     if ticket is None:
         refuse(UnknownTicket())
     if lock:
-        _locked_here().add(ticket.id)
+        hold(ticket)
     return ticket
 
 
@@ -147,6 +147,12 @@ def _ticket_by_public_id(lock: bool) -> Select[Ticket]:
 def _locking(query: Select[Ticket]) -> Select[Ticket]:
     """The query locking the tickets it reads (not the rows joined to them), read fresh."""
     return query.with_for_update(of=Ticket).execution_options(populate_existing=True)
+
+
+def hold(ticket: Ticket) -> None:
+    """Note that this transaction has just locked the ticket and read it fresh: locked_ticket
+    will not read it again."""
+    _locked_here().add(ticket.id)
 
 
 def _locked_here() -> set[int]:
