@@ -72,6 +72,11 @@ class Visit(Base):
         return [name for name in (*PRIORITY_NEEDS, "interpreter") if getattr(self, name)]
 
 
+def ticket_label(service_code: str, number: int) -> str:
+    """What a ticket is called on screens, paper and in the voice call: A001, A002 ..."""
+    return f"{service_code}{number:03d}"
+
+
 class Ticket(Base):
     __tablename__ = "ticket"
 
@@ -127,7 +132,7 @@ class Ticket(Base):
 
     @property
     def label(self) -> str:
-        return f"{self.service.code}{self.number:03d}"
+        return ticket_label(self.service.code, self.number)
 
     @property
     def is_priority(self) -> bool:

@@ -143,10 +143,16 @@ class ServiceNow:
     waiting: int
     oldest_arrival: datetime | None
     oldest_wait: timedelta | None
-    issued_today: int
-    tickets_left: int | None
-    # The estimate's inputs are read only when a screen shows an estimate.
+    # Tickets issued and the estimate's inputs are read only when a screen shows them.
     state: HallNow = field(repr=False, compare=False)
+
+    @property
+    def issued_today(self) -> int:
+        return self.state.issued.get(self.service.id, 0)
+
+    @property
+    def tickets_left(self) -> int | None:
+        return tickets_left(self.service, self.issued_today)
 
     @property
     def full(self) -> bool:
@@ -221,12 +227,11 @@ class HallNow:
     @cached_property
     def services(self) -> list[ServiceNow]:
         """Every service of the hall (active or not), by code, with today's queue."""
-        hall, day, now = self.hall, self.day, self.now
+        hall, now = self.hall, self.now
         services = db.session.scalars(
             select(Service).where(Service.hall_id == hall.id).order_by(Service.code)
         )
         waiting = self.waiting
-        issued = issued_today(hall, day)
         result = []
         for service in services:
             count, oldest = waiting.get(service.id, (0, None))
@@ -236,12 +241,15 @@ class HallNow:
                     waiting=count,
                     oldest_arrival=oldest,
                     oldest_wait=(now - oldest) if oldest is not None else None,
-                    issued_today=issued.get(service.id, 0),
-                    tickets_left=tickets_left(service, issued.get(service.id, 0)),
                     state=self,
                 )
             )
         return result
+
+    @cached_property
+    def issued(self) -> dict[int, int]:
+        """Per service id: tickets issued today (one query, when a screen shows them)."""
+        return issued_today(self.hall, self.day)
 
     @cached_property
     def waiting(self) -> dict[int, tuple[int, datetime]]:

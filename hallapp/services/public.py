@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from hallapp.extensions import db
 from hallapp.models import Counter, Hall, Service
-from hallapp.models.queue import Ticket, TicketEvent
+from hallapp.models.queue import Ticket, TicketEvent, ticket_label
 from hallapp.services import appointments, devices, guidance, hall_now, identity, journey, queue
 from hallapp.services.errors import NotFound
 from hallapp.services.halls import HallRef
@@ -77,9 +77,10 @@ class Board:
     calls: list[Call] = field(default_factory=list)  # the latest calls, newest first
 
 
-def _today_tickets(hall: Hall, now: datetime, room: str | None):
+def _today_labels(hall: Hall, now: datetime, room: str | None):
+    """The labels' parts (service code, number) of the hall's (or room's) tickets today."""
     query = (
-        select(Ticket)
+        select(Service.code, Ticket.number)
         .join(Service, Service.id == Ticket.service_id)
         .where(Ticket.hall_id == hall.id, Ticket.service_day == hall_now.service_day(hall, now))
     )
@@ -109,22 +110,34 @@ def _latest_calls(hall: Hall, now: datetime, room: str | None, limit: int = 40):
             .where(Service.room == room)
         )
     return (
-        select(TicketEvent, Ticket, Counter)
+        select(
+            TicketEvent.id,
+            TicketEvent.at,
+            TicketEvent.step,
+            Ticket.status,
+            Service.code,
+            Ticket.number,
+            Counter.number,
+        )
         .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+        .join(Service, Service.id == Ticket.service_id)
         .join(Counter, Counter.id == TicketEvent.counter_id)
         .where(TicketEvent.id.in_(latest.scalar_subquery()))
         .order_by(TicketEvent.id.desc())
     )
 
 
-def _as_call(event: TicketEvent, ticket: Ticket, counter: Counter, languages) -> Call:
+def _as_call(row, languages) -> Call:
+    """A call from one of _latest_calls' rows: plain columns, not three rows' objects."""
+    event_id, at, step, _status, code, number, counter = row
+    label = ticket_label(code, number)
     return Call(
-        event_id=event.id,
-        label=ticket.label,
-        counter=counter.number,
-        at=event.at,
-        recall=event.step == "recalled",
-        texts=announcement_texts(ticket.label, counter.number, languages),
+        event_id=event_id,
+        label=label,
+        counter=counter,
+        at=at,
+        recall=step == "recalled",
+        texts=announcement_texts(label, counter, languages),
     )
 
 
@@ -164,9 +177,8 @@ def board_state(
 ) -> Board:
     """What every board of the hall (or room) shows now, before any screen's announcements."""
     rows = db.session.execute(_latest_calls(hall, now, room)).all()
-    calls = [_as_call(event, ticket, counter, languages) for event, ticket, counter in rows]
-    statuses = {ticket.id: ticket.status for _event, ticket, _counter in rows}
-    ticket_of = {event.id: ticket.id for event, ticket, _counter in rows}
+    calls = [_as_call(row, languages) for row in rows]
+    status_of = {row[0]: row[3] for row in rows}  # by event: its ticket's status now
     now_calling: list[Call] = []
     seen: set[str] = set()
     for call in calls:
@@ -174,7 +186,7 @@ def board_state(
             continue
         seen.add(call.label)
         fresh = now - call.at <= CALL_FRESH
-        if fresh and statuses[ticket_of[call.event_id]] in ("called", "serving"):
+        if fresh and status_of[call.event_id] in ("called", "serving"):
             now_calling.append(call)
     now_calling = now_calling[:NOW_SHOWING]
     # Recent calls: each ticket once (its latest call, marked when it was called again),
@@ -197,8 +209,8 @@ def board_state(
         for s in (item.service,)
     ]
 
-    missed_tickets = db.session.scalars(
-        _today_tickets(hall, now, room)
+    missed = db.session.execute(
+        _today_labels(hall, now, room)
         .where(Ticket.status == "no_show")
         .order_by(Ticket.no_show_at.desc(), Ticket.id.desc())
         .limit(MISSED_SHOWN)
@@ -210,7 +222,7 @@ def board_state(
         now_calling=now_calling,
         recent=recent,
         waiting=waiting,
-        missed=[ticket.label for ticket in missed_tickets],
+        missed=[ticket_label(code, number) for code, number in missed],
         announcements=[],
         last_event_id=calls[0].event_id if calls else 0,
         calls=calls,
