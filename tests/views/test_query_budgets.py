@@ -302,3 +302,24 @@ def test_a_warm_kiosk_issues_with_what_the_worker_remembers_of_the_day(
     refused = issue()
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "hall_closed"
+
+
+def test_rendering_a_live_screen_after_a_change_stays_within_budget(client, db, open_hall, token):
+    served(open_hall)
+    fill(open_hall, 20)
+    mine = queue.issue_ticket(
+        db.session.get(Hall, open_hall.id), "A", source="desk", now=utcnow()
+    ).public_id
+    for number in (1, 2):
+        queue.call_next(open_counter(open_hall, number), now=utcnow())
+    # The device or the screen's hall and the version; then what the screen shows: for a
+    # board its calls, services, waiting counts and missed calls (SQLite adds its BEGINs).
+    # A device's first request of the minute also writes that it was seen.
+    budgets = [
+        ("/api/v1/display", token("display"), 11),
+        ("/display/demo?since=0", HX, 10),
+        (f"/t/{mine}?since=0", HX, 10),
+    ]
+    for path, headers, budget in budgets:
+        spent = cost(db, lambda path=path, headers=headers: client.get(path, headers=headers))
+        assert spent <= budget, (path, spent)

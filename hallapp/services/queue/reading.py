@@ -15,7 +15,8 @@ from sqlalchemy import Select, bindparam, func, select
 
 from hallapp import render_cache
 from hallapp.extensions import db
-from hallapp.models import Counter, CounterService, Hall, Ticket
+from hallapp.models import Counter, CounterService, Hall, Service, Ticket
+from hallapp.models.queue import ticket_label
 from hallapp.services import hall_now
 
 from .calling import call_order_params, in_call_order, position
@@ -116,7 +117,15 @@ def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict[str, An
     """
     now_state = hall_now.hall_now(hall, now=now)
     calls = db.session.execute(
-        select(Ticket, Counter.number)
+        select(
+            Service.code,
+            Ticket.number,
+            Counter.number,
+            Ticket.status,
+            Ticket.recall_count,
+            Ticket.called_at,
+        )
+        .join(Service, Service.id == Ticket.service_id)
         .join(Counter, Counter.id == Ticket.counter_id)
         .where(
             Ticket.hall_id == hall.id,
@@ -130,14 +139,14 @@ def display_board(hall: Hall, *, now: datetime, limit: int = 10) -> dict[str, An
         "hall": hall.code,
         "calls": [
             {
-                "label": ticket.label,
-                "service": ticket.service.code,
-                "counter": number,
-                "status": ticket.status,
-                "recalls": ticket.recall_count,
-                "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
+                "label": ticket_label(code, number),
+                "service": code,
+                "counter": counter,
+                "status": status,
+                "recalls": recalls,
+                "called_at": called_at.isoformat() if called_at else None,
             }
-            for ticket, number in calls
+            for code, number, counter, status, recalls, called_at in calls
         ],
         "is_open": now_state.is_open,
         "waiting": [
