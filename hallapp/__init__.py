@@ -21,6 +21,7 @@ from hallapp import (
 )
 from hallapp.config import Config, check_production, environment_overrides
 from hallapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from hallapp.sessions import CookieSessions
 from hallapp.sqlite import configure_sqlite, database_engine_options
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -28,6 +29,7 @@ MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
 def create_app(config: type | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.session_interface = CookieSessions()
     load_config(app, config)
     trust_proxies(app)
     register_extensions(app)
