@@ -4,7 +4,9 @@ Every ticket or counter step calls `bump()` inside its own transaction; displays
 and the counter consoles poll `?since=N` and get 204 while `current_version` is still N.
 """
 
-from sqlalchemy import select
+from functools import cache
+
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hallapp.extensions import db
@@ -24,10 +26,16 @@ def bump(hall_id: int) -> None:
     last lock a step waits for and steps cannot deadlock on it.
     """
     dialect = db.session.get_bind().dialect.name
+    db.session.execute(_bump(dialect), {"hall": hall_id})
+
+
+@cache
+def _bump(dialect: str):
+    """The upsert, built once per database kind: every step runs it, and building it cost
+    more than running it."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(HallVersion).values(hall_id=hall_id, version=1)
-    statement = statement.on_conflict_do_update(
+    statement = insert(HallVersion).values(hall_id=bindparam("hall", type_=Integer), version=1)
+    return statement.on_conflict_do_update(
         index_elements=[HallVersion.hall_id],
         set_={"version": HallVersion.version + 1},
     )
-    db.session.execute(statement)
