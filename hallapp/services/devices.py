@@ -107,6 +107,11 @@ class DevicePass:
     last_seen_at: datetime | None
 
 
+# Who took a step, as the queue records it (only the id is kept): the device's row, or
+# the pass a worker remembers for it.
+Device = DeviceToken | DevicePass
+
+
 def device_pass(digest: str) -> DevicePass | None:
     """The pass of the token with this digest, valid or not; None for no such token."""
     row = db.session.execute(

@@ -100,7 +100,7 @@ def test_a_database_outage_answers_503_in_json_and_a_page_elsewhere(
     def down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
-    monkeypatch.setattr(devices, "authenticate", down)
+    monkeypatch.setattr(devices, "device_pass", down)
     response = client.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "2"

@@ -91,11 +91,12 @@ def hall_error(error: HallError):
     return error_response(409, "refused", str(error.message))  # pragma: no cover
 
 
-def device_required(*kinds: str, poll: bool = False):
+def device_required(*kinds: str):
     """The request must carry a valid bearer token of one of these kinds: g.device is its
-    row. A `poll` (an operation devices repeat every second) gets g.device_pass instead,
-    which the worker remembers for LIVE_RECENT_SECONDS, so an unchanged poll reads no table;
-    a revoked token stops polling that much later at most."""
+    pass (devices.DevicePass), which the worker remembers for LIVE_RECENT_SECONDS, so a
+    device's request reads no token row when it asked a moment ago (polls ask every
+    second); a revoked token stops working that much later at most. The device's hall
+    and counter rows are read by the views that need them (device_hall, device_counter)."""
 
     def decorate(view):
         @wraps(view)
@@ -104,15 +105,12 @@ def device_required(*kinds: str, poll: bool = False):
             scheme, _space, raw = header.partition(" ")
             raw = raw.strip() if scheme.lower() == "bearer" else ""
             now = utcnow()
-            if poll:
-                device = _device_pass(raw, now=now)
-            else:
-                device = g.device = devices.authenticate(raw, now=now)
+            device = g.device = _device_pass(raw, now=now)
             if device.kind not in kinds:
                 return error_response(
                     403, "forbidden", _("This device may not do this (%(kind)s).", kind=device.kind)
                 )
-            if devices.mark_seen(device, now=now) and poll:
+            if devices.mark_seen(device, now=now):
                 render_cache.recent_values().put(
                     ("device", devices.token_digest(raw)), replace(device, last_seen_at=now)
                 )
@@ -129,8 +127,24 @@ def _device_pass(raw: str, *, now) -> devices.DevicePass:
     digest = devices.token_digest(raw)
     device = render_cache.recent(("device", digest), lambda: devices.device_pass(digest))
     devices.check_valid(device, now=now)
-    g.device_pass = device
     return device
+
+
+def device_hall() -> Hall:
+    """The requesting device's hall (one read by primary key, none if the session has it)."""
+    hall = db.session.get(Hall, g.device.hall_id)
+    if hall is None:  # the hall was deleted since the pass was read
+        raise devices.InvalidToken()
+    return hall
+
+
+def device_counter() -> Counter:
+    """The requesting counter pad's counter: the ticket a step has just read brought it
+    along, so this is usually no read at all."""
+    counter = db.session.get(Counter, g.device.counter_id) if g.device.counter_id else None
+    if counter is None:
+        raise devices.InvalidToken()
+    return counter
 
 
 READERS = ("kiosk", "counter", "display")
@@ -193,7 +207,7 @@ def openapi():
 @public
 @device_required(*READERS)
 def list_services():
-    state = hall_now.hall_now(g.device.hall, now=utcnow())
+    state = hall_now.hall_now(device_hall(), now=utcnow())
     return jsonify(
         {
             "services": [
@@ -230,9 +244,10 @@ def issue_ticket():
             raise InvalidValue(_("The Idempotency-Key is 1 to 100 letters, digits, - or _."))
         key = f"{g.device.id}:{key}"
     now = utcnow()
+    hall = device_hall()  # held to the answer, whose estimate reads it again
     try:
         ticket = queue.issue_ticket(
-            g.device.hall,
+            hall,
             code,
             source="kiosk",
             priority_class=priority,
@@ -274,7 +289,7 @@ def get_ticket(public_id):
 def get_counter():
     """The token's counter: its state and the ticket it holds, if any. A pad that lost the
     answer to callNext asks here instead of getting counter_busy for ever."""
-    counter = g.device.counter
+    counter = device_counter()
     ticket = queue.current_ticket(counter)
     return jsonify(
         {
@@ -300,7 +315,7 @@ def call_next():
 def _step(step, public_id: str, **kwargs):
     now = utcnow()
     ticket = _counter_ticket(public_id)
-    ticket = step(ticket, now=now, device=g.device, counter=g.device.counter, **kwargs)
+    ticket = step(ticket, now=now, device=g.device, counter=device_counter(), **kwargs)
     only_reads_from_here()
     return jsonify({"ticket": ticket_json(ticket, now)})
 
@@ -349,7 +364,7 @@ def walkout_ticket(public_id):
 def cancel_ticket(public_id):
     """Withdraw a waiting or parked ticket of this hall, or the one called to this counter."""
     ticket = _hall_ticket(public_id)
-    ticket = queue.cancel(ticket, now=utcnow(), device=g.device, counter=g.device.counter)
+    ticket = queue.cancel(ticket, now=utcnow(), device=g.device, counter=device_counter())
     return jsonify({"ticket": ticket_json(ticket, utcnow())})
 
 
@@ -372,15 +387,15 @@ def set_counter_state():
     state = body.get("state")
     if not isinstance(state, str):
         raise InvalidValue(_("A counter is open, paused or closed."))
-    counter = queue.set_counter_state(g.device.counter, state, now=utcnow(), device=g.device)
+    counter = queue.set_counter_state(device_counter(), state, now=utcnow(), device=g.device)
     return jsonify({"counter": {"number": counter.number, "state": counter.state}})
 
 
 @bp.get("/display")
 @public
-@device_required(*READERS, poll=True)
+@device_required(*READERS)
 def get_display():
-    hall_id = g.device_pass.hall_id
+    hall_id = g.device.hall_id
     version = render_cache.hall_version(hall_id)
     since = bounded_int(request.args.get("since"))
     if since is not None and since == version:

@@ -21,7 +21,8 @@ from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hallapp.extensions import db
-from hallapp.models import Counter, CounterService, DeviceToken, Staff, Ticket, UTCDateTime
+from hallapp.models import Counter, CounterService, Staff, Ticket, UTCDateTime
+from hallapp.services.devices import Device
 from hallapp.services.errors import NotFound
 
 from .common import commit, hold, refuse, setting
@@ -209,7 +210,7 @@ def call_next(
     *,
     now: datetime,
     actor: Staff | None = None,
-    device: DeviceToken | None = None,
+    device: Device | None = None,
 ) -> Ticket:
     """Call the next waiting ticket to an open, free counter; raise NoTicketsWaiting if none."""
     counter_id = counter if isinstance(counter, int) else counter.id

@@ -14,8 +14,9 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hallapp.extensions import db
-from hallapp.models import Counter, DeviceToken, Hall, Staff, Ticket, TicketEvent
+from hallapp.models import Counter, Hall, Staff, Ticket, TicketEvent
 from hallapp.services import hall_now, live
+from hallapp.services.devices import Device
 from hallapp.services.errors import HallError, NotFound
 
 from .errors import NotAtThisCounter, UnknownTicket
@@ -38,7 +39,7 @@ def record_event(
     now: datetime,
     actor: Staff | None = None,
     counter: Counter | None = None,
-    device: DeviceToken | None = None,
+    device: Device | None = None,
     detail: str = "",
 ) -> None:
     """Write the ticket's event now: a plain insert, since nothing reads the event back in

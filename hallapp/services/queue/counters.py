@@ -8,8 +8,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from hallapp.extensions import db
-from hallapp.models import COUNTER_STATES, Counter, DeviceToken, Staff, Ticket
+from hallapp.models import COUNTER_STATES, Counter, Staff, Ticket
 from hallapp.services import audit
+from hallapp.services.devices import Device
 from hallapp.services.errors import InvalidValue, NotFound
 
 from .calling import current_ticket
@@ -23,7 +24,7 @@ def set_counter_state(
     *,
     now: datetime,
     actor: Staff | None = None,
-    device: DeviceToken | None = None,
+    device: Device | None = None,
 ) -> Counter:
     """Open, pause or close a counter; a counter holding a ticket cannot close."""
     if state not in COUNTER_STATES:

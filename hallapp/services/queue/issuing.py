@@ -14,7 +14,6 @@ from hallapp.models import (
     PRIORITY_CLASSES,
     PRIORITY_NEEDS,
     TICKET_SOURCES,
-    DeviceToken,
     Hall,
     Service,
     Staff,
@@ -23,6 +22,7 @@ from hallapp.models import (
     Visit,
 )
 from hallapp.services import hall_now
+from hallapp.services.devices import Device
 from hallapp.services.errors import InvalidValue
 
 from .common import commit, record_event, refuse
@@ -122,7 +122,7 @@ def issue_ticket(
     needs: dict[str, bool] | None = None,
     now: datetime,
     actor: Staff | None = None,
-    device: DeviceToken | None = None,
+    device: Device | None = None,
     idempotency_key: str | None = None,
 ) -> Ticket:
     """Give a visitor the next number of a service today (A001, A002 ...), during opening hours.

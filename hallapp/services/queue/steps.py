@@ -15,7 +15,8 @@ from typing import TypedDict
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from hallapp.models import AT_COUNTER_STATUSES, Counter, DeviceToken, Staff, Ticket
+from hallapp.models import AT_COUNTER_STATUSES, Counter, Staff, Ticket
+from hallapp.services.devices import Device
 
 from .common import check_counter, commit, locked_ticket, record_event, refuse, write_ticket
 from .errors import IllegalStep
@@ -89,7 +90,7 @@ class By(TypedDict, total=False):
     """Who takes a step: the officer, the device, the counter it is taken at."""
 
     actor: Staff | None
-    device: DeviceToken | None
+    device: Device | None
     counter: Counter | None
 
 
