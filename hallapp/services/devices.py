@@ -170,7 +170,8 @@ def device_of(raw: str | None, *, now: datetime) -> DeviceToken | None:
 
 
 def revoke_device_token(token_id: int, *, now: datetime, actor: Staff | None = None) -> DeviceToken:
-    """Stop a device's token from working, at once."""
+    """Stop a device's token from working: at once, or LIVE_RECENT_SECONDS later on a
+    worker that checked it a moment ago (it remembers a device's pass that long)."""
     token = db.session.get(DeviceToken, token_id)
     if token is None:
         raise NotFound(_l("There is no such device token."))
