@@ -9,6 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+from hallapp import rate_limit_storage  # noqa: F401  (registers the safe "memory://")
 from hallapp.models.base import Base
 
 db = SQLAlchemy(model_class=Base)
