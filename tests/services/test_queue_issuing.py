@@ -3,12 +3,13 @@
 from datetime import datetime, time, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, inspect, select
 
 from hallapp.models import CalendarDay, Ticket, TicketCounter, Visit
 from hallapp.services import live, queue
 from hallapp.services.errors import InvalidValue
 from hallapp.services.queue import issuing
+from hallapp.services.queue.common import insert_row
 from tests.builders import make_ticket
 from tests.services.queue_times import NINE, minutes, steps_of
 
@@ -136,3 +137,20 @@ def test_a_retry_with_the_same_idempotency_key_gets_the_same_ticket(db, hall):
     again = make_ticket(hall, "A", now=minutes(1), source="kiosk", idempotency_key="7:k1")
     assert again.id == first.id
     assert db.session.scalar(select(func.count(Ticket.id))) == 1
+
+
+def test_a_row_inserted_plainly_is_loaded_kept_by_a_commit_and_dropped_by_a_rollback(db, hall):
+    """insert_row's object behaves as one the ORM inserted: its columns are loaded (the
+    defaults included), a commit keeps it, a rollback takes it out of the session."""
+    kept = insert_row(Visit, {"hall_id": hall.id, "arrived_at": NINE})
+    db.session.commit()
+    assert inspect(kept).persistent and kept.senior is False
+
+    dropped = insert_row(Visit, {"hall_id": hall.id, "arrived_at": NINE, "senior": True})
+    assert inspect(dropped).persistent and dropped.senior is True
+    db.session.rollback()
+    assert inspect(dropped).detached
+    assert db.session.scalar(select(func.count(Visit.id)).where(Visit.senior)) == 0
+    again = insert_row(Visit, {"hall_id": hall.id, "arrived_at": NINE})  # SQLite reuses its id
+    db.session.commit()
+    assert inspect(again).persistent and inspect(kept).persistent

@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hallapp.extensions import db
@@ -25,7 +25,7 @@ from hallapp.services import hall_now
 from hallapp.services.devices import Device
 from hallapp.services.errors import InvalidValue
 
-from .common import commit, record_event, refuse
+from .common import commit, insert_row, record_event, refuse
 from .errors import (
     DailyLimitReached,
     HallClosedToday,
@@ -89,24 +89,20 @@ def numbered_ticket(
     number, issued = take_number(hall.id, service.id, day, issuing=issuing)
     if issuing and service.daily_limit is not None and issued > service.daily_limit:
         refuse(DailyLimitReached())
-    # Inserted at once, returning the row: the unit of work's bookkeeping for one new row
-    # cost more than the statement. The visit's ticket list, if loaded, is read again.
-    ticket = db.session.scalars(
-        insert(Ticket).returning(Ticket),
-        [
-            {
-                "hall_id": hall.id,
-                "service_id": service.id,
-                "visit_id": visit.id,
-                "service_day": day,
-                "number": number,
-                "status": STEPS["issue"].target,
-                "public_id": secrets.token_urlsafe(16),
-                "issued_at": now,
-                **fields,
-            }
-        ],
-    ).one()
+    ticket = insert_row(
+        Ticket,
+        {
+            "hall_id": hall.id,
+            "service_id": service.id,
+            "visit_id": visit.id,
+            "service_day": day,
+            "number": number,
+            "status": STEPS["issue"].target,
+            "public_id": secrets.token_urlsafe(16),
+            "issued_at": now,
+            **fields,
+        },
+    )
     set_committed_value(ticket, "service", service)  # its label needs it, loaded already
     db.session.expire(visit, ["tickets"])
     return ticket
@@ -162,9 +158,7 @@ def issue_ticket(
         if need in (*PRIORITY_NEEDS, "interpreter")
     }
     if visit is None:
-        visit = db.session.scalars(
-            insert(Visit).returning(Visit), [{"hall_id": hall.id, "arrived_at": now, **said}]
-        ).one()
+        visit = insert_row(Visit, {"hall_id": hall.id, "arrived_at": now, **said})
     else:
         for need, value in said.items():
             setattr(visit, need, value)
