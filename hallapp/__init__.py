@@ -22,7 +22,7 @@ from hallapp import (
 from hallapp.config import Config, check_production, environment_overrides
 from hallapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from hallapp.sessions import CookieSessions
-from hallapp.sqlite import configure_sqlite, database_engine_options
+from hallapp.sqlite import configure_postgresql, configure_sqlite, database_engine_options
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 
@@ -102,6 +102,7 @@ def register_extensions(app: Flask) -> None:
             immediate=app.config["SQLITE_IMMEDIATE_TRANSACTIONS"],
             busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
         )
+        configure_postgresql(db.engine)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)
     csrf.init_app(app)
     htmx.init_app(app)

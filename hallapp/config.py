@@ -17,7 +17,9 @@ class Config:
         None  # instance/config.py or SECRET_KEY; a dev key is made on first run
     )
     SQLALCHEMY_DATABASE_URI: str | None = None  # None means instance/hall.sqlite
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: its round trip on every request is replaced by a look at the
+    # pooled connection's socket (sqlite.configure_postgresql).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL: str | None = None
     # SQLite only: writers queue up instead of failing; see hallapp/sqlite.py.
     SQLITE_IMMEDIATE_TRANSACTIONS = True

@@ -10,14 +10,17 @@ the write lock. The test process turns immediate transactions off for its own se
 only, so its reads never hold the lock a live server under test is waiting for.
 
 PostgreSQL: a connect timeout, and statement and lock timeouts, so that a stopped or
-stalled database makes requests fail fast (errors.py answers 503) instead of hanging.
+stalled database makes requests fail fast (errors.py answers 503) instead of hanging;
+and a pooled connection the server has closed is never handed to a request (below).
 """
 
+import select
 import sqlite3
 
 from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 READING_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -38,6 +41,28 @@ def database_engine_options(config: dict) -> None:
     options["connect_args"] = connect_args
     options.setdefault("pool_timeout", int(config["DB_CONNECT_TIMEOUT_SECONDS"]))
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def configure_postgresql(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "checkout", _refuse_closed_connection)
+
+
+def _refuse_closed_connection(dbapi_connection, _record, _proxy) -> None:
+    """pool_pre_ping's guard without its round trip on every request.
+
+    A pooled connection sits idle between requests, so anything to read on its socket
+    means the server spoke first: a restart's "terminating connection" or the end of the
+    stream. The pool then discards it and opens another (PoolEvents.checkout). A server
+    that vanished without a word is found by the request's first statement instead,
+    which answers 503 and makes the pool drop every connection of that age.
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise DisconnectionError("the connection is closed")
+    poll = select.poll()
+    poll.register(dbapi_connection.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    if poll.poll(0):
+        raise DisconnectionError("the database closed this connection")
 
 
 def configure_sqlite(engine: Engine, immediate: bool, busy_timeout_ms: int = 5000) -> None:

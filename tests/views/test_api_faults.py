@@ -1,5 +1,6 @@
 """Devices survive faults: retried issues, a lost callNext answer, and a database outage."""
 
+import psycopg
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
@@ -112,6 +113,32 @@ def test_a_database_outage_answers_503_in_json_and_a_page_elsewhere(
     page = client.get("/t/abcdefghijkl")
     assert page.status_code == 503
     assert "<html" in page.get_data(as_text=True)
+
+
+@pytest.mark.one_database
+def test_pooled_connections_the_database_closed_are_replaced_before_a_request_uses_them(
+    client, db, hall, token
+):
+    """As after a PostgreSQL restart: every idle connection of the pool was closed by the
+    server. The next request gets a fresh one, not a 503 (and no ping per request)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to close a connection")
+    kiosk = token("kiosk")
+    issue = {"json": {"service": "A"}, "headers": kiosk}
+    assert client.post("/api/v1/tickets", **issue).status_code == 201
+    db.session.remove()
+    assert db.engine.pool.checkedin() >= 1
+    with psycopg.connect(
+        db.engine.url.set(drivername="postgresql").render_as_string(False)
+    ) as admin:
+        closed = admin.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    assert closed is not None and closed[0] >= 1
+
+    assert client.post("/api/v1/tickets", **issue).status_code == 201
+    assert tickets(db) == 2
 
 
 def test_an_unexpected_api_failure_is_a_json_500(client, hall, token, monkeypatch):
