@@ -27,18 +27,18 @@ def bump(hall_id: int) -> None:
     last lock a step waits for and steps cannot deadlock on it.
     """
     dialect = db.session.get_bind().dialect.name
-    db.session.execute(_bump(dialect), {"hall": hall_id})
+    db.session.execute(bump_statement(dialect), {"hall": hall_id})
 
 
 @cache
-def _bump(dialect: str):
-    """The upsert, built once per database kind: every step runs it, and building it cost
-    more than running it."""
+def bump_statement(dialect: str, hall_bind: str = "hall"):
+    """The upsert, built once per database kind (and name of its hall parameter): every
+    step runs it, and building it cost more than running it."""
     # On the table, not the mapped class: the ORM's handling of an INSERT cost twice the
     # statement itself, and no object of the row is kept.
     table = cast(Table, HallVersion.__table__)
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(hall_id=bindparam("hall", type_=Integer), version=1)
+    statement = insert(table).values(hall_id=bindparam(hall_bind, type_=Integer), version=1)
     return statement.on_conflict_do_update(
         index_elements=[table.c.hall_id],
         set_={"version": table.c.version + 1},

@@ -4,7 +4,7 @@ rolling back, write the ticket's event, bump the hall's version and commit once.
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache, lru_cache
+from functools import cache
 from typing import NoReturn, TypeVar, cast
 from zoneinfo import ZoneInfo
 
@@ -15,22 +15,21 @@ from sqlalchemy import (
     Select,
     String,
     Table,
-    Update,
     bindparam,
     event,
     insert,
     select,
-    update,
 )
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from hallapp.extensions import db
-from hallapp.models import Counter, Hall, Staff, Ticket, TicketEvent, Visit
-from hallapp.services import hall_now, live
+from hallapp.models import Counter, Hall, Staff, Ticket, Visit
+from hallapp.services import hall_now
 from hallapp.services.devices import Device
 from hallapp.services.errors import HallError, NotFound
 
+from . import writes
 from .errors import NotAtThisCounter, UnknownTicket
 
 
@@ -54,12 +53,12 @@ def record_event(
     device: Device | None = None,
     detail: str = "",
 ) -> None:
-    """Write the ticket's event now: a plain insert, since nothing reads the event back in
-    the step (the unit of work's bookkeeping for it cost more than the statement)."""
+    """Write the ticket's event with the step's commit (writes.py): nothing reads it back
+    in the step."""
     if ticket.id is None:
         db.session.flush()  # a plain insert does not flush the ticket it refers to
-    db.session.execute(
-        _INSERT_EVENT,
+    writes.ticket_event(
+        db.session(),
         {
             "ticket_id": ticket.id,
             "hall_id": ticket.hall_id,
@@ -73,7 +72,6 @@ def record_event(
     )
 
 
-_INSERT_EVENT = insert(cast(Table, TicketEvent.__table__))
 M = TypeVar("M", Ticket, Visit)
 
 
@@ -115,33 +113,21 @@ def _insert_returning(model: type[Ticket] | type[Visit]) -> Insert:
 
 
 def write_ticket(ticket: Ticket, **changes: object) -> None:
-    """Write these columns of the (locked) ticket now, in one UPDATE, and keep them as its
-    loaded values: the unit of work's flush of one row cost about three times the statement.
-    Changes made to the ticket the ORM way are still flushed by the commit."""
-    db.session.execute(
-        _ticket_update(tuple(changes)),
-        {"ticket": ticket.id} | {f"new_{name}": value for name, value in changes.items()},
-    )
+    """Write these columns of the (locked) ticket with the step's commit, in one UPDATE
+    (writes.py), and keep them as its loaded values: the unit of work's flush of one row
+    cost about three times the statement. Changes made the ORM way are flushed after."""
+    writes.ticket_columns(db.session(), ticket.id, changes)
     for name, value in changes.items():
         set_committed_value(ticket, name, value)
-
-
-@lru_cache(maxsize=256)
-def _ticket_update(columns: tuple[str, ...]) -> Update:
-    table = cast(Table, Ticket.__table__)
-    return (
-        update(table)
-        .where(table.c.id == bindparam("ticket", type_=Integer))
-        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in columns})
-    )
 
 
 def commit(hall_id: int) -> None:
     """Bump the hall's version and commit, keeping the rows just written loaded: the answer
     (the ticket, its counter and service) is what this transaction wrote, so re-reading
-    each of them after the commit would only cost statements."""
-    live.bump(hall_id)
+    each of them after the commit would only cost statements. The step's writes go with
+    the commit, the version's bump last among them (writes.py)."""
     session = db.session()
+    writes.version_bump(session, hall_id)
     keep = session.expire_on_commit
     session.expire_on_commit = False
     try:
