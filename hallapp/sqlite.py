@@ -46,6 +46,24 @@ def database_engine_options(config: dict) -> None:
 def configure_postgresql(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         event.listen(engine, "checkout", _refuse_closed_connection)
+        event.listen(engine, "checkout", _read_outside_a_transaction)
+        event.listen(engine, "checkin", _transactions_again)
+
+
+def _read_outside_a_transaction(dbapi_connection, _record, _proxy) -> None:
+    """A writing request's answer, after its step committed (only_reads_from_here), reads
+    in autocommit: under READ COMMITTED each statement sees what was committed when it
+    began either way, and this spares the BEGIN and the ROLLBACK, a round trip each, that
+    a transaction around them costs. The step's commit returned its connection to the
+    pool, so the answer's first read takes one (pool events, unlike a connection's, cost
+    nothing per statement); it goes back in transaction mode."""
+    if has_request_context() and g.get("hall_only_reads", False):
+        dbapi_connection.autocommit = True
+
+
+def _transactions_again(dbapi_connection, _record) -> None:
+    if dbapi_connection is not None and dbapi_connection.autocommit:
+        dbapi_connection.autocommit = False
 
 
 def _refuse_closed_connection(dbapi_connection, _record, _proxy) -> None:
@@ -87,8 +105,9 @@ def configure_sqlite(engine: Engine, immediate: bool, busy_timeout_ms: int = 500
 
 def only_reads_from_here() -> None:
     """The rest of this writing request only reads: its step has committed and the view
-    builds the answer. Its next transactions begin deferred, so the answer does not hold
-    the write lock the next kiosk or counter is waiting for."""
+    builds the answer. On SQLite its next transactions begin deferred, so the answer does
+    not hold the write lock the next kiosk or counter is waiting for; on PostgreSQL the
+    answer reads outside a transaction (two round trips fewer)."""
     g.hall_only_reads = True
 
 

@@ -351,3 +351,32 @@ def test_a_warm_counter_pad_reads_no_token_row(client, db, open_hall, token, wor
         # The ticket locked with its service and counter (the pad's counter comes with it);
         # its update, its event and the hall's version together (apart on SQLite, + BEGIN).
         assert spent <= on(db, postgresql=2, sqlite=5), step
+
+
+def test_a_steps_answer_reads_outside_a_transaction_on_postgresql(client, db, open_hall, token):
+    """The step's own transaction, then the answer's reads in autocommit (no BEGIN and
+    ROLLBACK around them); every connection goes back to the pool in transaction mode."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's reads after a step begin deferred instead (hallapp/sqlite.py)")
+    kiosk = token("kiosk")
+    client.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk)
+    db.session.remove()
+    modes: list[bool] = []
+    back: list[bool] = []
+
+    def taken(dbapi_connection, _record, _proxy):
+        modes.append(dbapi_connection.autocommit)
+
+    def returned(dbapi_connection, _record):
+        back.append(dbapi_connection.autocommit)
+
+    event.listen(db.engine, "checkout", taken)
+    event.listen(db.engine, "checkin", returned)
+    try:
+        answer = client.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk)
+    finally:
+        event.remove(db.engine, "checkout", taken)
+        event.remove(db.engine, "checkin", returned)
+    assert answer.status_code == 201 and answer.get_json()["ticket"]["position"] == 1
+    assert modes == [False, True]
+    assert back and not any(back)
