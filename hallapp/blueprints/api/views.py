@@ -395,6 +395,7 @@ def set_counter_state():
 @public
 @device_required(*READERS)
 def get_display():
+    only_reads_from_here()
     hall_id = g.device.hall_id
     version = render_cache.hall_version(hall_id)
     since = bounded_int(request.args.get("since"))

@@ -25,6 +25,7 @@ from hallapp.services import devices, hall_now, halls, queue
 from hallapp.services import public as screens
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
+from hallapp.sqlite import only_reads_from_here
 from hallapp.validation import bounded_int
 
 ROOMS = ("main", "enterprise")
@@ -106,6 +107,7 @@ def display(hall_code, setup_refused: bool = False):
         return _unknown_hall()
     now = utcnow()
     set_up = _board_seen(place, now)
+    only_reads_from_here()
     room, voices = _board_options(request.args)
     version = render_cache.hall_version(place.id)
     minute = hall_now.minute_of(place, now)
@@ -408,6 +410,7 @@ def print_ticket(public_id):
 def track(public_id):
     """The citizen's phone page: position, wait, and the counter when called. A poll that
     finds nothing new reads no table (render_cache.recent)."""
+    only_reads_from_here()
     ref = render_cache.recent(("ticket", public_id), lambda: screens.ticket_ref(public_id))
     if ref is None:
         return _unknown_ticket()
