@@ -3,7 +3,7 @@
 from datetime import datetime, time, timedelta
 
 import pytest
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import delete, event, func, inspect, select
 
 from hallapp.models import CalendarDay, Ticket, TicketCounter, Visit
 from hallapp.services import live, queue
@@ -154,3 +154,29 @@ def test_a_row_inserted_plainly_is_loaded_kept_by_a_commit_and_dropped_by_a_roll
     again = insert_row(Visit, {"hall_id": hall.id, "arrived_at": NINE})  # SQLite reuses its id
     db.session.commit()
     assert inspect(again).persistent and inspect(kept).persistent
+
+
+def test_on_postgresql_the_number_and_the_ticket_are_one_statement(db, hall):
+    """Once the day's counter row exists; the first ticket of a day makes it the usual way."""
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, _params, _context, _many):
+        sent.append(" ".join(statement.split()))
+
+    make_ticket(hall, "A", now=NINE)
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        ticket = make_ticket(hall, "A", now=minutes(1))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+    numbering = [statement for statement in sent if "ticket_counter" in statement]
+    if db.engine.dialect.name == "postgresql":
+        [together] = numbering
+        assert together.startswith("WITH number AS (UPDATE ticket_counter")
+        assert "INSERT INTO ticket (" in together
+    else:
+        assert [statement.split()[0] for statement in numbering] == ["UPDATE"]
+    assert (ticket.label, ticket.recall_count, ticket.status) == ("A002", 0, "waiting")
+    db.session.expire_all()
+    assert db.session.scalar(select(TicketCounter.issued)) == 2

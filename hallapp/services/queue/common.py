@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import (
     Insert,
     Integer,
+    Row,
     Select,
     String,
     Table,
@@ -79,10 +80,15 @@ def insert_row(model: type[M], values: dict[str, object]) -> M:
     """Insert one row with a plain INSERT ... RETURNING and keep it in the session as the
     loaded object it is: the ORM's own insert of a row cost twice as much, for the same
     object. Column defaults apply as in any insert."""
-    session = db.session()
-    row = session.execute(_insert_returning(model), values).one()
+    return inserted(model, db.session.execute(_insert_returning(model), values).one())
+
+
+def inserted(model: type[M], row: Row) -> M:
+    """The object of a row this transaction inserted and returned (all its columns), kept
+    in the session as if just read; a rollback takes it out again."""
     obj = model(**row._mapping)
     make_transient_to_detached(obj)  # as if just read: its attributes are the row's
+    session = db.session()
     session.add(obj)
     session.info.setdefault(_INSERTED, []).append(obj)
     return obj

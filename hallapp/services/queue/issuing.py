@@ -25,7 +25,7 @@ from hallapp.services import hall_now
 from hallapp.services.devices import Device
 from hallapp.services.errors import InvalidValue
 
-from .common import commit, insert_row, record_event, refuse
+from .common import commit, insert_row, inserted, record_event, refuse
 from .errors import (
     DailyLimitReached,
     HallClosedToday,
@@ -34,7 +34,7 @@ from .errors import (
     UnknownService,
     UnknownTicket,
 )
-from .numbers import take_number
+from .numbers import numbered_insert, take_number
 from .steps import STEPS
 
 
@@ -86,26 +86,44 @@ def numbered_ticket(
     """A new ticket with the service day's next number (see numbers.take_number), refused
     when an issue would pass the service's daily limit. Take it last before the commit."""
     day = hall_now.service_day(hall, now)
-    number, issued = take_number(hall.id, service.id, day, issuing=issuing)
-    if issuing and service.daily_limit is not None and issued > service.daily_limit:
-        refuse(DailyLimitReached())
-    ticket = insert_row(
-        Ticket,
-        {
-            "hall_id": hall.id,
-            "service_id": service.id,
-            "visit_id": visit.id,
-            "service_day": day,
-            "number": number,
-            "status": STEPS["issue"].target,
-            "public_id": secrets.token_urlsafe(16),
-            "issued_at": now,
-            **fields,
-        },
-    )
+    values = {
+        "hall_id": hall.id,
+        "service_id": service.id,
+        "visit_id": visit.id,
+        "service_day": day,
+        "status": STEPS["issue"].target,
+        "public_id": secrets.token_urlsafe(16),
+        "issued_at": now,
+        **fields,
+    }
+    ticket = _numbered_at_once(values, issuing=issuing, limit=service.daily_limit)
+    if ticket is None:  # SQLite, the day's first number, or past the limit
+        number, issued = take_number(hall.id, service.id, day, issuing=issuing)
+        if issuing and service.daily_limit is not None and issued > service.daily_limit:
+            refuse(DailyLimitReached())
+        ticket = insert_row(Ticket, values | {"number": number})
     set_committed_value(ticket, "service", service)  # its label needs it, loaded already
     db.session.expire(visit, ["tickets"])
     return ticket
+
+
+def _numbered_at_once(values: dict, *, issuing: bool, limit: int | None) -> Ticket | None:
+    """On PostgreSQL, the number and the ticket in one statement (numbers.numbered_insert):
+    one round trip fewer while the day's counter row is locked."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    row = db.session.execute(
+        numbered_insert(tuple(values)),
+        {
+            "b_hall": values["hall_id"],
+            "b_service": values["service_id"],
+            "b_day": values["service_day"],
+            "b_counts": 1 if issuing else 0,
+            "b_limit": limit if issuing else None,
+        }
+        | {f"t_{name}": value for name, value in values.items()},
+    ).first()
+    return inserted(Ticket, row) if row is not None else None
 
 
 def issue_ticket(

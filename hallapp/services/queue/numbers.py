@@ -8,7 +8,8 @@ hall's version, and nothing between it and the commit waits on anything else.
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
+from typing import cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -18,11 +19,14 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    insert,
+    or_,
     select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from hallapp.extensions import db
 from hallapp.models import Ticket, TicketCounter
@@ -65,8 +69,8 @@ def _first_number(dialect: str) -> ReturningInsert:
         func.count(tickets.c.id).filter(tickets.c.transferred_from_id.is_(None))
         + bindparam("b_counts", type_=Integer),
     ).where(_this_day(tickets))
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(COUNTER).from_select(
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = dialect_insert(COUNTER).from_select(
         ["hall_id", "service_id", "service_day", "last_number", "issued"], counted
     )
     return statement.on_conflict_do_update(
@@ -76,6 +80,36 @@ def _first_number(dialect: str) -> ReturningInsert:
             "issued": COUNTER.c.issued + bindparam("b_counts", type_=Integer),
         },
     ).returning(COUNTER.c.last_number, COUNTER.c.issued)
+
+
+@lru_cache(maxsize=64)
+def numbered_insert(columns: tuple[str, ...]) -> ReturningInsert:
+    """PostgreSQL: the day's next number (as _next_number) and the ticket with it, in one
+    statement, returning the ticket; none when the day has no row yet or the number would
+    pass `:b_limit` (the caller then takes the number the usual way, and refuses).
+
+    The ticket's values are `:t_<column>` for these columns."""
+    tickets = cast(Table, Ticket.__table__)
+    number = _next_number().cte("number")
+    limit = bindparam("b_limit", type_=Integer)
+    # The columns' own defaults, as a plain insert gives them (an INSERT from a SELECT of
+    # a cached statement would send them as NULL).
+    defaults = {
+        column.name: bindparam(f"default_{column.name}", column.default.arg, type_=column.type)
+        for column in tickets.c
+        if column.name not in (*columns, "number")
+        and isinstance(column.default, ScalarElementColumnDefault)
+    }
+    chosen = select(
+        *(bindparam(f"t_{name}", type_=tickets.c[name].type) for name in columns),
+        *defaults.values(),
+        number.c.last_number,
+    ).where(or_(limit.is_(None), number.c.issued <= limit))
+    return (
+        insert(tickets)
+        .from_select([*columns, *defaults, "number"], chosen, include_defaults=False)
+        .returning(*tickets.c)
+    )
 
 
 def take_number(hall_id: int, service_id: int, day: date, *, issuing: bool) -> tuple[int, int]:
