@@ -6,10 +6,10 @@ from datetime import datetime, timedelta
 from functools import cache, lru_cache
 
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Integer,
     Select,
+    SQLColumnExpression,
     and_,
     bindparam,
     case,
@@ -162,7 +162,7 @@ def current_ticket(counter: Counter, *, lock: bool = False) -> Ticket | None:
     return ticket
 
 
-def _at_counter(counter_id: int | BindParameter[int]) -> ColumnElement[bool]:
+def _at_counter(counter_id: int | SQLColumnExpression[int]) -> ColumnElement[bool]:
     """A ticket belongs to the counter it was called to while it is called or served."""
     return and_(Ticket.counter_id == counter_id, Ticket.status.in_(AT_COUNTER))
 
@@ -186,23 +186,19 @@ def _current_ticket_for_step() -> Select[Ticket]:
 
 
 @cache
-def _counter_to_call() -> Select[Counter, int]:
+def _counter_to_call() -> Select[Counter, int, bool]:
     """Lock counter `:counter` and read the services it calls, most preferred first: one row
-    per service (a counter serving none gives one row, with None)."""
+    per service (a counter serving none gives one row, with None); and whether a ticket is
+    at the counter already (current_ticket's rule), in the same read."""
+    busy = select(Ticket.id).where(_at_counter(Counter.id)).exists()
     return (
-        select(Counter, CounterService.service_id)
+        select(Counter, CounterService.service_id, busy)
         .outerjoin(CounterService, CounterService.counter_id == Counter.id)
         .where(Counter.id == bindparam("counter", type_=Integer))
         .order_by(CounterService.position)
         .with_for_update(of=Counter)
         .execution_options(populate_existing=True)
     )
-
-
-@cache
-def _holding_a_ticket() -> Select[int]:
-    """Is a ticket at counter `:counter`? (current_ticket, asking only whether there is one)"""
-    return select(Ticket.id).where(_at_counter(bindparam("counter", type_=Integer))).limit(1)
 
 
 def call_next(
@@ -218,10 +214,10 @@ def call_next(
     if not rows:
         refuse(NotFound())
     locked: Counter = rows[0][0]
-    service_ids = [service_id for _counter, service_id in rows if service_id is not None]
+    service_ids = [service_id for _counter, service_id, _busy in rows if service_id is not None]
     if locked.state != "open":
         refuse(CounterNotOpen())
-    if db.session.scalar(_holding_a_ticket(), {"counter": locked.id}) is not None:
+    if rows[0][2]:
         refuse(CounterBusy())
     ticket = next_waiting_ticket(locked.hall_id, service_ids, now=now, lock=True)
     if ticket is None:
