@@ -97,3 +97,16 @@ def test_a_steps_events_keep_their_order(db, hall):
         .order_by(TicketEvent.id)
     ).all()
     assert at_two == [(called.id, "transferred"), (new.id, "issued")]
+
+
+def test_a_session_closed_mid_step_leaves_nothing_for_its_next_transaction(db, hall):
+    """As at the end of a request that failed with a step's writes set but not committed."""
+    ticket = make_ticket(hall, "A", now=NINE)
+    write_ticket(ticket, status="cancelled")
+    record_event(ticket, "cancelled", now=minutes(1))
+
+    db.session.close()
+    db.session.commit()
+
+    assert db.session.get(Ticket, ticket.id).status == "waiting"
+    assert steps_of(db, ticket) == ["issued"]

@@ -27,7 +27,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.dml import Insert, Update, ValuesBase
 
 from hallapp.models import Ticket, TicketEvent
@@ -40,13 +40,21 @@ Write = tuple[tuple[Hashable, ...], dict[str, object]]
 
 
 def later(session: Session, key: tuple[Hashable, ...], values: dict[str, object]) -> None:
-    session.info.setdefault(_PENDING, []).append((key, values))
+    _pending(session).append((key, values))
+
+
+def _pending(session: Session) -> list[Write]:
+    """The writes waiting for this session's commit. They belong to its transaction, begun
+    here if need be (no statement is sent for that), so that whatever ends it ends them."""
+    if not session.in_transaction():
+        session.begin()
+    return session.info.setdefault(_PENDING, [])
 
 
 def ticket_columns(session: Session, ticket_id: int, changes: dict[str, object]) -> None:
     """Write these columns of the ticket at the commit; a second change of the same ticket
     in the step joins the first (one statement may not update a row twice)."""
-    writes: list[Write] = session.info.setdefault(_PENDING, [])
+    writes = _pending(session)
     for index, (key, values) in enumerate(writes):
         if key[0] == "ticket" and values["ticket"] == ticket_id:
             merged = {**_changes(values), **changes}
@@ -60,7 +68,7 @@ def ticket_event(session: Session, values: dict[str, object]) -> None:
     rows, in the order they were recorded: their ids keep the order of the steps (a
     transfer's "transferred" before the new ticket's "issued"), which the parts of one
     PostgreSQL statement would not promise."""
-    writes: list[Write] = session.info.setdefault(_PENDING, [])
+    writes = _pending(session)
     for index, (key, rows) in enumerate(writes):
         if key[0] == "event":
             count = cast(int, key[1])
@@ -107,9 +115,12 @@ def _write_pending(session: Session) -> None:
             session.execute(_statement(key, "", dialect), values)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ended without its commit (a rollback, or the session closed at
+    the end of a request that failed) takes its waiting writes with it."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 @lru_cache(maxsize=512)
