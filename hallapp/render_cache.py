@@ -12,7 +12,8 @@ computes: build() is the view's own data gathering and rendering.
 ticket belongs to, a device's pass) for LIVE_RECENT_SECONDS of this worker's clock, so a
 poll that finds nothing new touches no database; and the two facts every answer about a
 ticket reads (is the hall open today, how many counters are open for a service), which
-change a few times a day. A screen therefore learns of a change up
+change a few times a day; and the hall and service rows an issue reads
+(services/remembered.py). A screen therefore learns of a change up
 to that long after it was committed; every value is read before what is rendered for it,
 so a fragment is never older than the version it is filed under.
 """

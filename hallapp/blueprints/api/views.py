@@ -23,7 +23,7 @@ from hallapp.blueprints.api.openapi import openapi_document
 from hallapp.extensions import db
 from hallapp.i18n import localized
 from hallapp.models import Counter, Hall, Ticket, utcnow
-from hallapp.services import devices, hall_now, queue
+from hallapp.services import devices, hall_now, queue, remembered
 from hallapp.services.errors import HallError, InvalidValue, NotFound
 from hallapp.sqlite import only_reads_from_here
 from hallapp.validation import bounded_int
@@ -131,8 +131,8 @@ def _device_pass(raw: str, *, now) -> devices.DevicePass:
 
 
 def device_hall() -> Hall:
-    """The requesting device's hall (one read by primary key, none if the session has it)."""
-    hall = db.session.get(Hall, g.device.hall_id)
+    """The requesting device's hall, as the worker read it a moment ago (remembered.py)."""
+    hall = remembered.hall(g.device.hall_id)
     if hall is None:  # the hall was deleted since the pass was read
         raise devices.InvalidToken()
     return hall

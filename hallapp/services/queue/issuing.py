@@ -21,7 +21,7 @@ from hallapp.models import (
     TicketCounter,
     Visit,
 )
-from hallapp.services import hall_now
+from hallapp.services import hall_now, remembered
 from hallapp.services.devices import Device
 from hallapp.services.errors import InvalidValue
 
@@ -51,9 +51,8 @@ def get_ticket_by_public_id(public_id: str) -> Ticket:
 
 
 def get_service(hall: Hall, service_code: str) -> Service:
-    service = db.session.scalar(
-        select(Service).where(Service.hall_id == hall.id, Service.code == service_code)
-    )
+    """The hall's service by its code, as the worker read it a moment ago (remembered.py)."""
+    service = remembered.service(hall.id, service_code)
     if service is None:
         raise UnknownService()
     return service
