@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -119,6 +120,16 @@ class Ticket(Base):
     __table_args__ = (
         UniqueConstraint("hall_id", "service_id", "service_day", "number"),
         Index("ix_ticket_queue", "hall_id", "status", "service_id", "arrival_at"),
+        # callNext's first priority-class ticket of a service (queue.calling), found without
+        # a scan of the normal tickets ahead of it.
+        Index(
+            "ix_ticket_waiting_priority",
+            "hall_id",
+            "service_id",
+            "arrival_at",
+            postgresql_where=text("status = 'waiting' AND priority_class <> 'normal'"),
+            sqlite_where=text("status = 'waiting' AND priority_class <> 'normal'"),
+        ),
         Index("ix_ticket_counter_status", "counter_id", "status"),
         # Reports and the staffing forecast read a hall's tickets by service day.
         Index("ix_ticket_hall_day", "hall_id", "service_day"),

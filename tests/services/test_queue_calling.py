@@ -1,5 +1,6 @@
 """Who is called next, and calling them to a counter."""
 
+import random
 from datetime import timedelta
 
 import pytest
@@ -124,3 +125,50 @@ def test_a_tickets_position_is_its_place_in_the_call_order(db, app, hall):
     order = queue.waiting_tickets(hall.id, [queue.get_service(hall, "A").id], now=now)
     assert [ticket.label for ticket in order] == ["A001", "A002", "A004", "A003", "A005"]
     assert [queue.position(ticket, now=now) for ticket in order] == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("services", [("A",), ("B", "A"), ("A", "B")])
+def test_the_next_ticket_is_the_first_of_the_whole_call_order(db, hall, services):
+    """next_waiting_ticket reads a few candidates from indexes instead of sorting the
+    queue: over a mixed queue, before any ticket has aged into the priority lane and after
+    some have, it is always the first of in_call_order's full order."""
+    rng = random.Random(7)
+    classes = ["normal"] * 6 + ["senior", "disabled", "pregnant"]
+    for half_minute in range(40):  # minute 0 to 19.5; tickets age after 20 minutes
+        code = rng.choice("AB")
+        arrival = NINE + timedelta(seconds=30 * half_minute)
+        make_ticket(hall, code, now=arrival, priority_class=rng.choice(classes))
+    ids = [queue.get_service(hall, code).id for code in services]
+    firsts = []
+    for at in (minutes(10), minutes(19), minutes(21), minutes(30), minutes(45)):
+        for _ in range(4):
+            order = queue.waiting_tickets(hall.id, ids, now=at)
+            for lock in (False, True):
+                first = queue.next_waiting_ticket(hall.id, ids, now=at, lock=lock)
+                assert first is order[0], (at, lock)
+            firsts.append(order[0].priority_class)
+            db.session.rollback()
+            order[0].status = "done"  # called and served, as a counter would
+            db.session.commit()
+    # The queue did put priority tickets first, and normal ones once they had aged.
+    assert "normal" in firsts and set(firsts) - {"normal"}
+
+
+def test_while_another_counter_takes_the_first_ticket_the_next_one_is_called(db, hall):
+    """The first in call order, locked by another counter's call, is skipped: the full order
+    is read, skipping what is locked (PostgreSQL; SQLite runs one call at a time)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks: its writers take turns")
+    for minute in range(3):
+        make_ticket(hall, "A", now=minutes(minute))
+    ids = [queue.get_service(hall, "A").id]
+    first, second, _third = queue.waiting_tickets(hall.id, ids, now=minutes(4))
+    db.session.rollback()
+    with db.engine.connect() as other_counter:
+        other_counter.execute(
+            select(Ticket.id).where(Ticket.id == first.id).with_for_update()
+        ).one()
+        taken = queue.next_waiting_ticket(hall.id, ids, now=minutes(4), lock=True)
+        assert taken is not None and taken.id == second.id
+        db.session.rollback()
+    assert queue.next_waiting_ticket(hall.id, ids, now=minutes(4), lock=True).id == first.id

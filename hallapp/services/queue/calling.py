@@ -14,8 +14,12 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    literal,
+    literal_column,
     or_,
     select,
+    true,
+    union_all,
 )
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -79,27 +83,83 @@ def call_order_params(hall_id: int, now: datetime) -> dict[str, object]:
 
 
 @lru_cache(maxsize=1024)
+def _first_in_call_order(service_ids: tuple[int, ...]) -> Select[tuple[int]]:
+    """The id of the first ticket in call order (in_call_order's rule) without sorting the
+    queue: per service, the first priority-class ticket and the oldest ticket, each one row
+    from an index; the first of those few by the same order is the first of all.
+
+    Why two are enough: the tickets that waited past `:aged` are the oldest ones, so if any
+    did, the oldest did, and the priority lane's first is the earlier of the two. If none
+    did, the lane holds only priority-class tickets, and when it is empty the oldest is the
+    other lane's first."""
+    hall = bindparam("hall", type_=Integer)
+    aged = bindparam("aged", type_=UTCDateTime)
+    # Written out, not as parameters, so that PostgreSQL can use the partial index
+    # ix_ticket_waiting_priority whatever plan it keeps for the statement.
+    waiting = Ticket.status == literal_column("'waiting'")
+    priority_class = Ticket.priority_class != literal_column("'normal'")
+    candidates = []
+    for place, service_id in enumerate(service_ids):
+        for condition in (priority_class, true()):
+            first = (
+                select(
+                    Ticket.id,
+                    literal(place).label("place"),
+                    _lane(Ticket, aged).label("lane"),
+                    Ticket.arrival_at,
+                )
+                .where(Ticket.hall_id == hall, Ticket.service_id == service_id, waiting, condition)
+                .order_by(Ticket.arrival_at, Ticket.id)
+                .limit(1)
+                .subquery()
+            )
+            candidates.append(select(first))
+    each = union_all(*candidates).subquery()
+    return (
+        select(each.c.id).order_by(each.c.place, each.c.lane, each.c.arrival_at, each.c.id).limit(1)
+    )
+
+
+@lru_cache(maxsize=1024)
 def _next_to_call(service_ids: tuple[int, ...], lock: bool) -> Select[Ticket]:
-    query = in_call_order(service_ids).limit(1)
+    query = select(Ticket).where(
+        Ticket.id == _first_in_call_order(service_ids).scalar_subquery(),
+        Ticket.status == "waiting",  # checked again on the row a lock waited for
+    )
     if lock:
-        # Locked to be called: its service comes along, for the label the answer shows.
-        query = (
-            query.options(joinedload(Ticket.service, innerjoin=True))
-            .with_for_update(of=Ticket, skip_locked=True)
-            .execution_options(populate_existing=True)
-        )
+        query = _locked_for_calling(query)
     return query
+
+
+@lru_cache(maxsize=1024)
+def _next_not_taken(service_ids: tuple[int, ...]) -> Select[Ticket]:
+    """The first in call order that no other counter is taking: the whole queue sorted,
+    skipping the tickets locked by other calls. Only when the first is being taken."""
+    return _locked_for_calling(in_call_order(service_ids).limit(1))
+
+
+def _locked_for_calling(query: Select[Ticket]) -> Select[Ticket]:
+    # Locked to be called: its service comes along, for the label the answer shows.
+    return (
+        query.options(joinedload(Ticket.service, innerjoin=True))
+        .with_for_update(of=Ticket, skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
 
 
 def next_waiting_ticket(
     hall_id: int, service_ids: list[int], *, now: datetime, lock: bool = False
 ) -> Ticket | None:
     """The first ticket in call order (see in_call_order); with `lock`, skipping any that
-    another counter is taking at this moment."""
+    another counter is taking at this moment. Its cost does not grow with the queue, but
+    when that first ticket is being taken by another counter (or none is waiting)."""
     if not service_ids:
         return None
-    query = _next_to_call(tuple(service_ids), lock)
-    return db.session.scalar(query, call_order_params(hall_id, now))
+    params = call_order_params(hall_id, now)
+    ticket = db.session.scalar(_next_to_call(tuple(service_ids), lock), params)
+    if ticket is None and lock:
+        ticket = db.session.scalar(_next_not_taken(tuple(service_ids)), params)
+    return ticket
 
 
 def waiting_tickets(hall_id: int, service_ids: list[int], *, now: datetime) -> list[Ticket]:
