@@ -200,12 +200,17 @@ def test_polls_cost_one_or_two_reads_when_nothing_changed(client, db, open_hall,
     assert cost(db, lambda: client.get(track, headers=HX)) <= 3
 
 
-def test_live_screens_render_once_per_hall_version(client, db, open_hall, token):
+def mine_among_twenty(db, open_hall) -> str:
+    """A served hall with 20 waiting and then one more, whose public id this gives: what
+    the live-screen tests render. The clock stands at DEFAULT_INSTANT (still_clock)."""
     served(open_hall)
     fill(open_hall, 20)
-    mine = queue.issue_ticket(
-        db.session.get(Hall, open_hall.id), "A", source="desk", now=utcnow()
-    ).public_id
+    hall = db.session.get(Hall, open_hall.id)
+    return queue.issue_ticket(hall, "A", source="desk", now=DEFAULT_INSTANT).public_id
+
+
+def test_live_screens_render_once_per_hall_version(client, db, open_hall, token):
+    mine = mine_among_twenty(db, open_hall)
     board = token("display")
     paths = [
         ("/api/v1/display", board),
@@ -333,13 +338,9 @@ def test_a_service_closed_now_is_refused_once_what_the_worker_remembers_is_older
 
 
 def test_rendering_a_live_screen_after_a_change_stays_within_budget(client, db, open_hall, token):
-    served(open_hall)
-    fill(open_hall, 20)
-    mine = queue.issue_ticket(
-        db.session.get(Hall, open_hall.id), "A", source="desk", now=utcnow()
-    ).public_id
+    mine = mine_among_twenty(db, open_hall)
     for number in (1, 2):
-        queue.call_next(open_counter(open_hall, number), now=utcnow())
+        queue.call_next(open_counter(open_hall, number), now=DEFAULT_INSTANT)
     # The device or the screen's hall and the version; then what the screen shows: for a
     # board its calls, services, waiting counts and missed calls (SQLite adds its BEGINs).
     # A device's first request of the minute also writes that it was seen.
