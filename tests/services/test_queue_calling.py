@@ -154,21 +154,38 @@ def test_the_next_ticket_is_the_first_of_the_whole_call_order(db, hall, services
     assert "normal" in firsts and set(firsts) - {"normal"}
 
 
-def test_while_another_counter_takes_the_first_ticket_the_next_one_is_called(db, hall):
-    """The first in call order, locked by another counter's call, is skipped: the full order
-    is read, skipping what is locked (PostgreSQL; SQLite runs one call at a time)."""
+@pytest.mark.parametrize("taken", [1, 5, queue.calling.CALL_CANDIDATES + 2])
+def test_while_other_counters_take_the_first_tickets_the_next_one_is_called(db, hall, taken):
+    """The first tickets in call order, locked by other counters' calls, are skipped. Among
+    the candidates this is the one read; once every candidate is taken, the full order is
+    read (PostgreSQL; SQLite runs one call at a time)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no row locks: its writers take turns")
-    for minute in range(3):
-        make_ticket(hall, "A", now=minutes(minute))
+    rng = random.Random(taken)
+    for half_minute in range(30):
+        classes = ["normal"] * 4 + ["senior"]
+        make_ticket(hall, "A", now=minutes(half_minute / 2), priority_class=rng.choice(classes))
     ids = [queue.get_service(hall, "A").id]
-    first, second, _third = queue.waiting_tickets(hall.id, ids, now=minutes(4))
+    at = minutes(25)  # the oldest have aged into the priority lane
+    order = [ticket.id for ticket in queue.waiting_tickets(hall.id, ids, now=at)]
     db.session.rollback()
-    with db.engine.connect() as other_counter:
-        other_counter.execute(
-            select(Ticket.id).where(Ticket.id == first.id).with_for_update()
-        ).one()
-        taken = queue.next_waiting_ticket(hall.id, ids, now=minutes(4), lock=True)
-        assert taken is not None and taken.id == second.id
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with db.engine.connect() as other_counters:
+        other_counters.execute(
+            select(Ticket.id).where(Ticket.id.in_(order[:taken])).with_for_update()
+        ).all()
+        event.listen(db.engine, "before_cursor_execute", remember)
+        try:
+            called = queue.next_waiting_ticket(hall.id, ids, now=at, lock=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", remember)
+        assert called is not None and called.id == order[taken]
         db.session.rollback()
-    assert queue.next_waiting_ticket(hall.id, ids, now=minutes(4), lock=True).id == first.id
+    all_taken = taken >= queue.calling.CALL_CANDIDATES
+    locking = [s for s in statements if "FOR UPDATE OF ticket" in s]
+    assert len(locking) == (2 if all_taken else 1)
+    assert queue.next_waiting_ticket(hall.id, ids, now=at, lock=True).id == order[0]

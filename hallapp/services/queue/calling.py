@@ -10,6 +10,7 @@ from sqlalchemy import (
     Integer,
     Select,
     SQLColumnExpression,
+    Subquery,
     and_,
     bindparam,
     case,
@@ -19,7 +20,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
-    union_all,
+    union,
 )
 from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -82,16 +83,24 @@ def call_order_params(hall_id: int, now: datetime) -> dict[str, object]:
     return {"hall": hall_id, "aged": aged_before(now)}
 
 
-@lru_cache(maxsize=1024)
-def _first_in_call_order(service_ids: tuple[int, ...]) -> Select[tuple[int]]:
-    """The id of the first ticket in call order (in_call_order's rule) without sorting the
-    queue: per service, the first priority-class ticket and the oldest ticket, each one row
-    from an index; the first of those few by the same order is the first of all.
+# More than the counters that ever call at the same instant: a call skips the tickets other
+# calls are taking, and needs the full sort only once all of these are taken.
+CALL_CANDIDATES = 8
 
-    Why two are enough: the tickets that waited past `:aged` are the oldest ones, so if any
-    did, the oldest did, and the priority lane's first is the earlier of the two. If none
-    did, the lane holds only priority-class tickets, and when it is empty the oldest is the
-    other lane's first."""
+
+@lru_cache(maxsize=1024)
+def _candidates(service_ids: tuple[int, ...]) -> Subquery:
+    """The first CALL_CANDIDATES (K) tickets in call order (in_call_order's rule),
+    without sorting the queue: per service, the first K priority-class tickets and the K
+    oldest, each a short range of an index; sorted by call order, the first K of these few
+    are the first K of the whole queue.
+
+    Why they are enough: the tickets that waited past `:aged` are the oldest normal ones, and
+    every ticket older than one of them is ahead of it in the priority lane; so the priority
+    lane's first K are among the first K priority-class and the K oldest tickets. If the lane
+    holds fewer than K, the other lane's first come next, by arrival, and nothing older
+    than them is behind them: they are among the K oldest too. A service with fewer than K
+    waiting gives all it has, and the next service's first follow."""
     hall = bindparam("hall", type_=Integer)
     aged = bindparam("aged", type_=UTCDateTime)
     # Written out, not as parameters, so that PostgreSQL can use the partial index
@@ -110,21 +119,26 @@ def _first_in_call_order(service_ids: tuple[int, ...]) -> Select[tuple[int]]:
                 )
                 .where(Ticket.hall_id == hall, Ticket.service_id == service_id, waiting, condition)
                 .order_by(Ticket.arrival_at, Ticket.id)
-                .limit(1)
+                .limit(CALL_CANDIDATES)
                 .subquery()
             )
             candidates.append(select(first))
-    each = union_all(*candidates).subquery()
-    return (
-        select(each.c.id).order_by(each.c.place, each.c.lane, each.c.arrival_at, each.c.id).limit(1)
-    )
+    # UNION, not UNION ALL: a priority ticket that is also among the oldest comes once.
+    each = union(*candidates).subquery()
+    # Past the first K, the candidates are not the queue's order: a ticket could be missed.
+    order = (each.c.place, each.c.lane, each.c.arrival_at, each.c.id)
+    return select(each).order_by(*order).limit(CALL_CANDIDATES).subquery("candidate")
 
 
 @lru_cache(maxsize=1024)
 def _next_to_call(service_ids: tuple[int, ...], lock: bool) -> Select[Ticket]:
-    query = select(Ticket).where(
-        Ticket.id == _first_in_call_order(service_ids).scalar_subquery(),
-        Ticket.status == "waiting",  # checked again on the row a lock waited for
+    first = _candidates(service_ids)
+    query = (
+        select(Ticket)
+        .join(first, first.c.id == Ticket.id)
+        .where(Ticket.status == "waiting")  # checked again on the row a lock waited for
+        .order_by(first.c.place, first.c.lane, first.c.arrival_at, first.c.id)
+        .limit(1)
     )
     if lock:
         query = _locked_for_calling(query)
@@ -134,7 +148,7 @@ def _next_to_call(service_ids: tuple[int, ...], lock: bool) -> Select[Ticket]:
 @lru_cache(maxsize=1024)
 def _next_not_taken(service_ids: tuple[int, ...]) -> Select[Ticket]:
     """The first in call order that no other counter is taking: the whole queue sorted,
-    skipping the tickets locked by other calls. Only when the first is being taken."""
+    skipping the tickets locked by other calls. Only when every candidate is being taken."""
     return _locked_for_calling(in_call_order(service_ids).limit(1))
 
 
@@ -152,7 +166,7 @@ def next_waiting_ticket(
 ) -> Ticket | None:
     """The first ticket in call order (see in_call_order); with `lock`, skipping any that
     another counter is taking at this moment. Its cost does not grow with the queue, but
-    when that first ticket is being taken by another counter (or none is waiting)."""
+    when every candidate is being taken by other counters (or none is waiting)."""
     if not service_ids:
         return None
     params = call_order_params(hall_id, now)
