@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from hallapp import (
     access,
+    answer_headers,
     errors,
     i18n,
     labels,
@@ -17,6 +18,7 @@ from hallapp import (
     navigation,
     observe,
     phone_links,
+    poll_gate,
     validation,
 )
 from hallapp.config import Config, check_production, environment_overrides
@@ -31,6 +33,7 @@ def create_app(config: type | dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.session_interface = CookieSessions()
     load_config(app, config)
+    poll_gate.install(app)
     trust_proxies(app)
     register_extensions(app)
     validation.register_converters(app)
@@ -138,33 +141,11 @@ def register_request_hooks(app: Flask) -> None:
     validation.register(app)
     app.before_request(access.enforce_access)
 
-    # No inline script anywhere: htmx and our own JS come from /static only.
-    standard = [
-        (
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "media-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-            "form-action 'self'; frame-ancestors 'none'",
-        ),
-        ("X-Content-Type-Options", "nosniff"),
-        ("X-Frame-Options", "DENY"),
-        ("Referrer-Policy", "same-origin"),
-        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
-    ]
-    if app.config["SESSION_COOKIE_SECURE"]:
-        standard.append(("Strict-Transport-Security", f"max-age={app.config['HSTS_MAX_AGE']}"))
-    security = [(name.lower(), name, value) for name, value in standard]
+    standard = answer_headers.standard(app.config)
 
     @app.after_request
     def security_headers(response):
-        # Every answer carries them, polls included: one pass over the headers, not one per
-        # header, since a view may have set its own.
-        headers = response.headers
-        present = {name.lower() for name, _value in headers.items()}
-        headers.extend([(name, value) for key, name, value in security if key not in present])
-        headers.add("Vary", "HX-Request")
-        if request.endpoint and request.endpoint != "static" and "cache-control" not in present:
-            headers.add("Cache-Control", "no-store")
+        answer_headers.add(response, endpoint=request.endpoint, standard=standard)
         return response
 
 

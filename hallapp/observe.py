@@ -39,7 +39,8 @@ class RequestIdFilter(logging.Filter):
     """Stamps each record with the request it belongs to ("-" outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id()
+        if not hasattr(record, "request_id"):  # the poll gate names its answer's itself
+            record.request_id = request_id()
         return True
 
 
@@ -80,8 +81,7 @@ def register(app: Flask) -> None:
 
     @app.before_request
     def start_request():
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = new_request_id(request.headers)
         g.request_started = time.perf_counter()
 
     @app.after_request
@@ -89,22 +89,36 @@ def register(app: Flask) -> None:
         response.headers["X-Request-ID"] = g.get("request_id", "-")
         started = g.get("request_started")
         if started is not None:
-            seconds = time.perf_counter() - started
             endpoint = request.endpoint or "unmatched"
-            REQUEST_SECONDS.labels(endpoint, request.method).observe(seconds)
-            if app.config.get("LOG_JSON"):
-                request_log.info(
-                    "request",
-                    extra={
-                        "method": request.method,
-                        "path": request.path,
-                        "endpoint": endpoint,
-                        "status": response.status_code,
-                        "ms": round(seconds * 1000, 1),
-                        "client": request.remote_addr,
-                    },
-                )
+            seconds = time.perf_counter() - started
+            record_answer(app, request, endpoint, response.status_code, seconds, g.request_id)
         return response
+
+
+def new_request_id(headers) -> str:
+    """The caller's X-Request-ID when it is a sensible one, else a new one."""
+    incoming = headers.get("X-Request-ID", "")
+    return incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def record_answer(
+    app: Flask, request, endpoint: str, status: int, seconds: float, request_id: str
+) -> None:
+    """Measure an answer, and log it when logs are JSON (the poll gate's answers too)."""
+    REQUEST_SECONDS.labels(endpoint, request.method).observe(seconds)
+    if app.config.get("LOG_JSON"):
+        request_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "endpoint": endpoint,
+                "status": status,
+                "ms": round(seconds * 1000, 1),
+                "client": request.remote_addr,
+                "request_id": request_id,
+            },
+        )
 
 
 class HallCollector:

@@ -79,6 +79,17 @@ class Recent:
         self.put(key, value, at=now)
         return value
 
+    def peek(self, key: Hashable) -> tuple[bool, Any]:
+        """(True, value) when `get` would give the value without loading it, else (False, None)."""
+        if self.max_age <= 0:
+            return False, None
+        now = self.clock()
+        with self._lock:
+            held = self._values.get(key)
+        if held is not None and now - held[0] < self.max_age:
+            return True, held[1]
+        return False, None
+
     def put(self, key: Hashable, value: Any, at: float | None = None) -> None:
         with self._lock:
             self._values[key] = (self.clock() if at is None else at, value)

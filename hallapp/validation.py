@@ -241,6 +241,15 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+def query_problem(args) -> bool:
+    """Whether check_request would refuse this query string."""
+    try:
+        _check_fields("query", args.items(multi=True), limit=MAX_QUERY_VALUE, line_breaks=False)
+    except BadParameter:
+        return True
+    return False
+
+
 def check_request():
     """before_request hook: refuse what no view may receive, before any view runs."""
     if request.endpoint is None or request.endpoint == "static":

@@ -189,6 +189,11 @@ def revoke_device_token(token_id: int, *, now: datetime, actor: Staff | None = N
     return token
 
 
+def seen_recently(device: DeviceToken | DevicePass, *, now: datetime) -> bool:
+    """Whether mark_seen has nothing to write now."""
+    return device.last_seen_at is not None and now - device.last_seen_at < SEEN_RESOLUTION
+
+
 def mark_seen(device: DeviceToken | DevicePass, *, now: datetime) -> bool:
     """Note that the device showed its token now, at most one write a minute; True when
     this call wrote it.
@@ -198,7 +203,7 @@ def mark_seen(device: DeviceToken | DevicePass, *, now: datetime) -> bool:
     began (the poll would fail at once, whatever the busy timeout), and the condition makes
     a second worker's write of the same minute a no-op.
     """
-    if device.last_seen_at is not None and now - device.last_seen_at < SEEN_RESOLUTION:
+    if seen_recently(device, now=now):
         return False
     db.session.commit()
     db.session.execute(

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as DBTimeoutError
 from werkzeug.exceptions import HTTPException
 
-from hallapp import render_cache
+from hallapp import poll_gate, render_cache
 from hallapp.access import public
 from hallapp.blueprints.api import bp
 from hallapp.blueprints.api.openapi import openapi_document
@@ -101,9 +101,7 @@ def device_required(*kinds: str):
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            scheme, _space, raw = header.partition(" ")
-            raw = raw.strip() if scheme.lower() == "bearer" else ""
+            raw = _bearer_token(request.headers)
             now = utcnow()
             device = g.device = _device_pass(raw, now=now)
             if device.kind not in kinds:
@@ -119,6 +117,11 @@ def device_required(*kinds: str):
         return wrapper
 
     return decorate
+
+
+def _bearer_token(headers) -> str:
+    scheme, _space, raw = headers.get("Authorization", "").partition(" ")
+    return raw.strip() if scheme.lower() == "bearer" else ""
 
 
 def _device_pass(raw: str, *, now) -> devices.DevicePass:
@@ -412,6 +415,23 @@ def get_display():
 
     body = render_cache.cached(("getDisplay", hall_id, version, quarter), build)
     return current_app.response_class(body, mimetype="application/json")
+
+
+@poll_gate.unchanged("api.get_display")
+def display_unchanged(poll: poll_gate.Poll) -> bool:
+    """get_display's 204 from what the worker remembers: the device's pass (valid, a reader,
+    nothing to mark seen) and its hall's version."""
+    raw = _bearer_token(poll.headers)
+    if not raw or len(raw) > 200:
+        return False
+    device = poll.remembered(("device", devices.token_digest(raw)))
+    if device is None or device.kind not in READERS:
+        return False
+    try:
+        devices.check_valid(device, now=poll.now)
+    except devices.InvalidToken:
+        return False
+    return devices.seen_recently(device, now=poll.now) and poll.same_version(device.hall_id)
 
 
 @bp.route("/<path:anything>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])

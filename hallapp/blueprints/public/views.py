@@ -6,7 +6,7 @@ Nothing rendered here may carry a name, a document number or a phone number.
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from hallapp import render_cache
+from hallapp import poll_gate, render_cache
 from hallapp.access import public
 from hallapp.blueprints.public import bp
 from hallapp.blueprints.public.forms import (
@@ -77,15 +77,24 @@ def _board_options(args) -> tuple[str | None, str]:
     return room, voices
 
 
+def _board_opened(opened, hall_code: str) -> bool:
+    """This browser was set up as a display device of this hall (its session says)."""
+    return bool(opened) and opened.get("hall") == hall_code
+
+
+def _board_checked_lately(opened, now) -> bool:
+    checked = bounded_int(opened.get("checked"), maximum=2**40) or 0
+    return now.timestamp() - checked < devices.SEEN_RESOLUTION.total_seconds()
+
+
 def _board_seen(hall, now) -> bool:
     """Whether this browser is a display device of the hall; notes it seen (devices list,
     admin warning). The signed session carries when it was last checked, so the polls in
     between touch no table and the device row is written at most once a minute."""
     opened = session.get("board")
-    if not opened or opened.get("hall") != hall.code:
+    if not _board_opened(opened, hall.code):
         return False
-    checked = bounded_int(opened.get("checked"), maximum=2**40) or 0
-    if now.timestamp() - checked < devices.SEEN_RESOLUTION.total_seconds():
+    if _board_checked_lately(opened, now):
         return True
     device = db.session.get(DeviceToken, bounded_int(opened.get("device")) or 0)
     if not screens.device_is_valid(device, hall, now=now, kind="display"):
@@ -149,6 +158,22 @@ def display(hall_code, setup_refused: bool = False):
         return build(), 422 if setup_refused else 200
     # Every board of the hall polls the same fragment: render it once per version.
     return render_cache.cached(("board", place.id, version, minute, room, voices, after), build)
+
+
+@poll_gate.unchanged("public.display")
+def board_unchanged(poll: poll_gate.Poll) -> bool:
+    """display's 204 from what the worker remembers: the hall, its version and minute, and
+    the session's device check (due once a minute, and then only the view can do it)."""
+    if not poll.partial:
+        return False
+    place = poll.remembered(("hall", poll.view_args["hall_code"]))
+    if place is None:
+        return False
+    opened = poll.open_session().get("board")
+    if _board_opened(opened, place.code) and not _board_checked_lately(opened, poll.now):
+        return False
+    minute = hall_now.minute_of(place, poll.now)
+    return poll.args.get("minute") == minute and poll.same_version(place.id)
 
 
 @bp.post("/display/<hall_code>/setup")
@@ -445,3 +470,13 @@ def track(public_id):
         return build()
     minute = now.strftime("%Y%m%d%H%M")
     return render_cache.cached(("track", ref.id, version, minute), build)
+
+
+@poll_gate.unchanged("public.track")
+def tracking_unchanged(poll: poll_gate.Poll) -> bool:
+    """track's 204 from what the worker remembers: which hall the ticket is in, and its
+    version."""
+    if not poll.partial:
+        return False
+    ref = poll.remembered(("ticket", poll.view_args["public_id"]))
+    return ref is not None and poll.same_version(ref.hall_id)
