@@ -11,7 +11,7 @@ values.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import TypeVar, cast
 
 from sqlalchemy import ColumnElement, Table, select
@@ -26,17 +26,20 @@ M = TypeVar("M", Hall, Service)
 
 
 def hall(hall_id: int) -> Hall | None:
-    return _remembered(Hall, (hall_id,), Hall.id == hall_id)
+    return _remembered(Hall, (hall_id,), lambda: Hall.id == hall_id)
 
 
 def service(hall_id: int, code: str) -> Service | None:
     return _remembered(
-        Service, (hall_id, code), (Service.hall_id == hall_id) & (Service.code == code)
+        Service, (hall_id, code), lambda: (Service.hall_id == hall_id) & (Service.code == code)
     )
 
 
-def _remembered(model: type[M], key: tuple[Hashable, ...], where: ColumnElement[bool]) -> M | None:
-    values = render_cache.recent((model.__tablename__, *key), lambda: _values(model, where))
+def _remembered(
+    model: type[M], key: tuple[Hashable, ...], where: Callable[[], ColumnElement[bool]]
+) -> M | None:
+    # `where` is built only to read the row: building it costs more than the lookup.
+    values = render_cache.recent((model.__tablename__, *key), lambda: _values(model, where()))
     if values is None:
         return None
     session = db.session()

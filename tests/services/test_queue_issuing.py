@@ -156,7 +156,7 @@ def test_a_row_inserted_plainly_is_loaded_kept_by_a_commit_and_dropped_by_a_roll
     assert inspect(again).persistent and inspect(kept).persistent
 
 
-def test_on_postgresql_the_number_and_the_ticket_are_one_statement(db, hall):
+def test_on_postgresql_the_visit_the_number_and_the_ticket_are_one_statement(db, hall):
     """Once the day's counter row exists; the first ticket of a day makes it the usual way."""
     sent: list[str] = []
 
@@ -166,17 +166,50 @@ def test_on_postgresql_the_number_and_the_ticket_are_one_statement(db, hall):
     make_ticket(hall, "A", now=NINE)
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        ticket = make_ticket(hall, "A", now=minutes(1))
+        ticket = make_ticket(hall, "A", now=minutes(1), needs={"pregnant": True})
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
 
     numbering = [statement for statement in sent if "ticket_counter" in statement]
+    visits = [statement for statement in sent if "INSERT INTO visit" in statement]
     if db.engine.dialect.name == "postgresql":
         [together] = numbering
         assert together.startswith("WITH number AS (UPDATE ticket_counter")
-        assert "INSERT INTO ticket (" in together
+        assert "INSERT INTO ticket (" in together and visits == [together]
     else:
         assert [statement.split()[0] for statement in numbering] == ["UPDATE"]
+        assert len(visits) == 1
     assert (ticket.label, ticket.recall_count, ticket.status) == ("A002", 0, "waiting")
+    # The visit's object is its whole row, as the database has it.
+    visit = ticket.visit
+    assert (visit.id, visit.arrived_at, visit.pregnant, visit.senior) == (
+        ticket.visit_id,
+        minutes(1),
+        True,
+        False,
+    )
+    assert ticket.priority_class == "pregnant"
     db.session.expire_all()
     assert db.session.scalar(select(TicketCounter.issued)) == 2
+    row = db.session.get(Visit, ticket.visit_id)
+    assert (row.hall_id, row.arrived_at, row.pregnant, row.interpreter) == (
+        hall.id,
+        minutes(1),
+        True,
+        False,
+    )
+
+
+def test_every_ticket_issued_has_its_own_visit_and_a_refused_one_leaves_none(db, hall):
+    """The day's first ticket (its number made the usual way), the next ones (the visit in
+    the numbering statement on PostgreSQL) and one refused at the daily limit."""
+    service = queue.get_service(hall, "A")
+    service.daily_limit = 3
+    db.session.commit()
+    tickets = [make_ticket(hall, "A", now=minutes(n)) for n in range(3)]
+    with pytest.raises(queue.DailyLimitReached):
+        make_ticket(hall, "A", now=minutes(4))
+    db.session.rollback()
+    visits = db.session.execute(select(Visit.id, Visit.arrived_at).order_by(Visit.id)).all()
+    assert [ticket.visit_id for ticket in tickets] == [id for id, _at in visits]
+    assert [at for _id, at in visits] == [minutes(n) for n in range(3)]

@@ -3,16 +3,16 @@ rolling back, write the ticket's event, bump the hall's version and commit once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from functools import cache
-from typing import NoReturn, TypeVar, cast
+from typing import Any, NoReturn, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import (
     Insert,
     Integer,
-    Row,
     Select,
     String,
     Table,
@@ -80,13 +80,14 @@ def insert_row(model: type[M], values: dict[str, object]) -> M:
     """Insert one row with a plain INSERT ... RETURNING and keep it in the session as the
     loaded object it is: the ORM's own insert of a row cost twice as much, for the same
     object. Column defaults apply as in any insert."""
-    return inserted(model, db.session.execute(_insert_returning(model), values).one())
+    row = db.session.execute(_insert_returning(model), values).one()
+    return inserted(model, dict(row._mapping))
 
 
-def inserted(model: type[M], row: Row) -> M:
-    """The object of a row this transaction inserted and returned (all its columns), kept
-    in the session as if just read; a rollback takes it out again."""
-    obj = model(**row._mapping)
+def inserted(model: type[M], row: Mapping[str, Any]) -> M:
+    """The object of a row this transaction inserted (all its columns' values), kept in the
+    session as if just read; a rollback takes it out again."""
+    obj = model(**row)
     make_transient_to_detached(obj)  # as if just read: its attributes are the row's
     session = db.session()
     session.add(obj)

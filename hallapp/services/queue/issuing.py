@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -58,10 +59,10 @@ def get_service(hall: Hall, service_code: str) -> Service:
     return service
 
 
-def _priority_for(priority_class: str, visit: Visit) -> str:
+def _priority_for(priority_class: str, needs: Mapping[str, object]) -> str:
     if priority_class != "normal":
         return priority_class
-    return next((need for need in PRIORITY_NEEDS if getattr(visit, need)), "normal")
+    return next((need for need in PRIORITY_NEEDS if needs.get(need)), "normal")
 
 
 def limit_reached(hall: Hall, service: Service, now: datetime) -> bool:
@@ -79,40 +80,57 @@ def limit_reached(hall: Hall, service: Service, now: datetime) -> bool:
     return issued is not None and issued >= service.daily_limit
 
 
+# A visit not yet in the database: its columns' values, to insert with its first ticket.
+NewVisit = dict[str, object]
+
+
 def numbered_ticket(
-    hall: Hall, service: Service, visit: Visit, *, now: datetime, issuing: bool, **fields
+    hall: Hall, service: Service, visit: Visit | NewVisit, *, now: datetime, issuing: bool, **fields
 ) -> Ticket:
     """A new ticket with the service day's next number (see numbers.take_number), refused
-    when an issue would pass the service's daily limit. Take it last before the commit."""
+    when an issue would pass the service's daily limit; for a NewVisit, that visit is
+    inserted with it. Take it last before the commit."""
     day = hall_now.service_day(hall, now)
+    new_visit = visit if isinstance(visit, dict) else None
     values = {
         "hall_id": hall.id,
         "service_id": service.id,
-        "visit_id": visit.id,
         "service_day": day,
         "status": STEPS["issue"].target,
         "public_id": secrets.token_urlsafe(16),
         "issued_at": now,
         **fields,
     }
-    ticket = _numbered_at_once(values, issuing=issuing, limit=service.daily_limit)
+    if not isinstance(visit, dict):
+        values["visit_id"] = visit.id
+    ticket = _numbered_at_once(values, new_visit, issuing=issuing, limit=service.daily_limit)
     if ticket is None:  # SQLite, the day's first number, or past the limit
+        if isinstance(visit, dict):
+            visit = insert_row(Visit, visit)
+            values["visit_id"] = visit.id
         number, issued = take_number(hall.id, service.id, day, issuing=issuing)
         if issuing and service.daily_limit is not None and issued > service.daily_limit:
             refuse(DailyLimitReached())
         ticket = insert_row(Ticket, values | {"number": number})
+    elif isinstance(visit, dict):
+        visit = inserted(Visit, {"id": ticket.visit_id, **visit})
     set_committed_value(ticket, "service", service)  # its label needs it, loaded already
+    set_committed_value(ticket, "visit", visit)
     db.session.expire(visit, ["tickets"])
     return ticket
 
 
-def _numbered_at_once(values: dict, *, issuing: bool, limit: int | None) -> Ticket | None:
-    """On PostgreSQL, the number and the ticket in one statement (numbers.numbered_insert):
-    one round trip fewer while the day's counter row is locked."""
+def _numbered_at_once(
+    values: dict, new_visit: NewVisit | None, *, issuing: bool, limit: int | None
+) -> Ticket | None:
+    """On PostgreSQL, the number and the ticket (and a new visit) in one statement
+    (numbers.numbered_insert): one round trip fewer while the day's counter row is locked,
+    and one fewer for the visit."""
     if db.session.get_bind().dialect.name != "postgresql":
         return None
+    visit = new_visit or {}
     row = db.session.execute(
-        numbered_insert(tuple(values)),
+        numbered_insert(tuple(values), tuple(visit)),
         {
             "b_hall": values["hall_id"],
             "b_service": values["service_id"],
@@ -120,9 +138,10 @@ def _numbered_at_once(values: dict, *, issuing: bool, limit: int | None) -> Tick
             "b_counts": 1 if issuing else 0,
             "b_limit": limit if issuing else None,
         }
-        | {f"t_{name}": value for name, value in values.items()},
+        | {f"t_{name}": value for name, value in values.items()}
+        | {f"v_{name}": value for name, value in visit.items()},
     ).first()
-    return inserted(Ticket, row) if row is not None else None
+    return inserted(Ticket, dict(row._mapping)) if row is not None else None
 
 
 def issue_ticket(
@@ -175,21 +194,29 @@ def issue_ticket(
         if need in (*PRIORITY_NEEDS, "interpreter")
     }
     if visit is None:
-        visit = insert_row(Visit, {"hall_id": hall.id, "arrived_at": now, **said})
+        # Inserted with the ticket (numbered_ticket), every column given: its object is
+        # then the whole row.
+        columns: NewVisit = {"hall_id": hall.id, "arrived_at": now} | {
+            need: said.get(need, False) for need in (*PRIORITY_NEEDS, "interpreter")
+        }
+        new: Visit | NewVisit = columns
+        visit_needs: Mapping[str, object] = columns
     else:
         for need, value in said.items():
             setattr(visit, need, value)
-    # Everything but the ticket is written before its number is taken: from then on other
-    # kiosks of the service wait for this commit.
-    db.session.flush()
+        new = visit
+        visit_needs = {need: getattr(visit, need) for need in PRIORITY_NEEDS}
+        # Everything but the ticket is written before its number is taken: from then on
+        # other kiosks of the service wait for this commit.
+        db.session.flush()
     ticket = numbered_ticket(
         hall,
         service,
-        visit,
+        new,
         now=now,
         issuing=True,
         source=source,
-        priority_class=_priority_for(priority_class, visit),
+        priority_class=_priority_for(priority_class, visit_needs),
         arrival_at=now,
         idempotency_key=idempotency_key,
     )

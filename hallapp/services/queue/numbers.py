@@ -22,6 +22,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,7 +30,7 @@ from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from hallapp.extensions import db
-from hallapp.models import Ticket, TicketCounter
+from hallapp.models import Ticket, TicketCounter, Visit
 
 COUNTER: Table = TicketCounter.__table__  # type: ignore[assignment]
 
@@ -83,15 +84,20 @@ def _first_number(dialect: str) -> ReturningInsert:
 
 
 @lru_cache(maxsize=64)
-def numbered_insert(columns: tuple[str, ...]) -> ReturningInsert:
+def numbered_insert(
+    columns: tuple[str, ...], visit_columns: tuple[str, ...] = ()
+) -> ReturningInsert:
     """PostgreSQL: the day's next number (as _next_number) and the ticket with it, in one
     statement, returning the ticket; none when the day has no row yet or the number would
     pass `:b_limit` (the caller then takes the number the usual way, and refuses).
 
-    The ticket's values are `:t_<column>` for these columns."""
+    The ticket's values are `:t_<column>` for these columns. With `visit_columns`, the
+    ticket's new visit is inserted in the same statement, from `:v_<column>`, and only
+    when the ticket is: the ticket's visit_id is its id."""
     tickets = cast(Table, Ticket.__table__)
     number = _next_number().cte("number")
     limit = bindparam("b_limit", type_=Integer)
+    numbered = or_(limit.is_(None), number.c.issued <= limit)
     # The columns' own defaults, as a plain insert gives them (an INSERT from a SELECT of
     # a cached statement would send them as NULL).
     defaults = {
@@ -100,14 +106,30 @@ def numbered_insert(columns: tuple[str, ...]) -> ReturningInsert:
         if column.name not in (*columns, "number")
         and isinstance(column.default, ScalarElementColumnDefault)
     }
-    chosen = select(
+    chosen = [
         *(bindparam(f"t_{name}", type_=tickets.c[name].type) for name in columns),
         *defaults.values(),
         number.c.last_number,
-    ).where(or_(limit.is_(None), number.c.issued <= limit))
+    ]
+    names = [*columns, *defaults, "number"]
+    rows: FromClause = number
+    if visit_columns:
+        visits = cast(Table, Visit.__table__)
+        visit_values = (bindparam(f"v_{name}", type_=visits.c[name].type) for name in visit_columns)
+        new_visit = (
+            insert(visits)
+            .from_select(list(visit_columns), select(*visit_values).where(numbered))
+            .returning(visits.c.id)
+            .cte("new_visit")
+        )
+        chosen.append(new_visit.c.id)
+        names.append("visit_id")
+        rows = number.join(new_visit, true())  # one row each, or none
     return (
         insert(tickets)
-        .from_select([*columns, *defaults, "number"], chosen, include_defaults=False)
+        .from_select(
+            names, select(*chosen).select_from(rows).where(numbered), include_defaults=False
+        )
         .returning(*tickets.c)
     )
 
