@@ -30,7 +30,7 @@ from hallapp.models import Counter, CounterService, Staff, Ticket, UTCDateTime
 from hallapp.services.devices import Device
 from hallapp.services.errors import NotFound
 
-from .common import commit, hold, refuse, setting
+from .common import commit, core, hold, refuse, setting
 from .errors import CounterBusy, CounterNotOpen, NoTicketsWaiting
 from .steps import AT_COUNTER, advance
 
@@ -216,7 +216,7 @@ def position(ticket: Ticket, *, now: datetime) -> int | None:
     """
     if ticket.status != "waiting":
         return None
-    count = db.session.scalar(_ahead_of(), {"mine": ticket.id, "aged": aged_before(now)})
+    count = core(_ahead_of(), {"mine": ticket.id, "aged": aged_before(now)}).scalar()
     return count or 0
 
 

@@ -21,8 +21,10 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.base import Executable
 
 from hallapp.extensions import db
 from hallapp.models import Counter, Hall, Staff, Ticket, Visit
@@ -76,11 +78,18 @@ def record_event(
 M = TypeVar("M", Ticket, Visit)
 
 
+def core(statement: Executable, params: Mapping[str, Any] | None = None) -> CursorResult:
+    """Run a Core statement (tables, no mapped classes) on the session's connection, in its
+    transaction. The session's own execute spends a third of a small statement's cost on
+    ORM bookkeeping that such a statement does not use."""
+    return db.session.connection().execute(statement, params)
+
+
 def insert_row(model: type[M], values: dict[str, object]) -> M:
     """Insert one row with a plain INSERT ... RETURNING and keep it in the session as the
     loaded object it is: the ORM's own insert of a row cost twice as much, for the same
     object. Column defaults apply as in any insert."""
-    row = db.session.execute(_insert_returning(model), values).one()
+    row = core(_insert_returning(model), values).one()
     return inserted(model, dict(row._mapping))
 
 

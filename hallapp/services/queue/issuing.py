@@ -26,7 +26,7 @@ from hallapp.services import hall_now, remembered
 from hallapp.services.devices import Device
 from hallapp.services.errors import InvalidValue
 
-from .common import commit, insert_row, inserted, record_event, refuse
+from .common import commit, core, insert_row, inserted, record_event, refuse
 from .errors import (
     DailyLimitReached,
     HallClosedToday,
@@ -129,7 +129,7 @@ def _numbered_at_once(
     if db.session.get_bind().dialect.name != "postgresql":
         return None
     visit = new_visit or {}
-    row = db.session.execute(
+    row = core(
         numbered_insert(tuple(values), tuple(visit)),
         {
             "b_hall": values["hall_id"],

@@ -102,7 +102,7 @@ def _write_pending(session: Session) -> None:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         keys = tuple(key for key, _values in writes)
-        session.execute(
+        session.connection().execute(
             _together(keys),
             {
                 f"w{index}_{name}": value
@@ -112,7 +112,7 @@ def _write_pending(session: Session) -> None:
         )
     else:
         for key, values in writes:
-            session.execute(_statement(key, "", dialect), values)
+            session.connection().execute(_statement(key, "", dialect), values)
 
 
 @event.listens_for(Session, "after_transaction_end")
