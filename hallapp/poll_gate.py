@@ -137,8 +137,11 @@ class PollGate:
         request_id = response.headers["X-Request-ID"] = observe.new_request_id(request.headers)
         # The session as a view's answer saves it: Flask-Login reads it in every request
         # (Vary: Cookie), and a permanent one (a set-up board's) is renewed by every poll.
-        poll.session.accessed = True
-        self.app.session_interface.save_session(self.app, poll.session, response)
+        if poll.session:
+            poll.session.accessed = True
+            self.app.session_interface.save_session(self.app, poll.session, response)
+        else:  # all that saving an empty, unchanged session does
+            response.vary.add("Cookie")
         seconds = time.perf_counter() - started
         observe.record_answer(self.app, request, endpoint, 204, seconds, request_id)
         return response

@@ -65,11 +65,16 @@ def comparable(response) -> list[tuple[str, str]]:
     return sorted((name, value) for name, value in response.headers if name != "X-Request-ID")
 
 
+@pytest.mark.parametrize("chose_language", [False, True])
 @pytest.mark.parametrize("poll", ["getDisplay", "board", "tracking"])
 def test_an_unchanged_poll_is_answered_as_its_view_answers_it(
-    app, client, polls, worker_clock, poll
+    app, client, polls, worker_clock, poll, chose_language
 ):
     path, headers = polls[poll]
+    if chose_language:  # the browser holds a session: its language
+        page = polls["tracking"][0].split("?")[0]
+        assert "Set-Cookie" in client.get(f"{page}?lang=en").headers
+        worker_clock[0] += 0.3  # what the page read is forgotten
     with views_run(app) as reached:
         by_view = client.get(path, headers=headers)  # the worker reads what the poll needs
         by_gate = client.get(path, headers=headers)

@@ -13,11 +13,22 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from hallapp.extensions import db
 from hallapp.models import Counter, Hall, Service
 from hallapp.models.queue import Ticket, TicketEvent, ticket_label
-from hallapp.services import appointments, devices, guidance, hall_now, identity, journey, queue
+from hallapp.services import (
+    appointments,
+    devices,
+    guidance,
+    hall_now,
+    identity,
+    journey,
+    queue,
+    remembered,
+)
 from hallapp.services.errors import NotFound
 from hallapp.services.halls import HallRef
 
@@ -244,6 +255,22 @@ def ticket_ref(public_id: str) -> TicketRef | None:
         select(Ticket.id, Ticket.hall_id).where(Ticket.public_id == public_id)
     ).one_or_none()
     return TicketRef(*row) if row is not None else None
+
+
+_TRACKED = (joinedload(Ticket.service, innerjoin=True), joinedload(Ticket.counter))
+
+
+def tracked_ticket(ticket_id: int) -> Ticket | None:
+    """The ticket a tracking page shows: its service and counter come in the same read, its
+    hall as the worker remembers it (services/remembered.py). The page renders once per
+    ticket and change of its hall, so every statement saved is saved that often."""
+    ticket = db.session.get(Ticket, ticket_id, options=_TRACKED)
+    if ticket is None:
+        return None
+    hall = remembered.hall(ticket.hall_id)
+    if hall is not None:
+        set_committed_value(ticket, "hall", hall)
+    return ticket
 
 
 def find_ticket(public_id: str) -> Ticket:

@@ -400,3 +400,18 @@ def test_a_steps_answer_reads_outside_a_transaction_on_postgresql(client, db, op
     assert answer.status_code == 201 and answer.get_json()["ticket"]["position"] == 1
     assert modes == [False, True]
     assert back and not any(back)
+
+
+def test_a_phone_page_renders_a_change_with_its_ticket_read_once(
+    client, db, open_hall, worker_clock
+):
+    """The page renders once per ticket and change of its hall: the version, the ticket with
+    its service and counter in one read, its place; the hall is what the worker remembers."""
+    mine = mine_among_twenty(db, open_hall)
+    track = f"/t/{mine}?since=0"
+    client.get(track, headers=HX)  # a warm worker: the ticket's hall, the estimate's figures
+    queue.call_next(open_counter(open_hall, 1), now=DEFAULT_INSTANT)
+    render_cache.recent_values().forget(("version", open_hall.id))  # as 0.25 s later
+    with statements(db) as sent:
+        assert client.get(track, headers=HX).status_code == 200
+    assert len(sent) <= on(db, postgresql=3, sqlite=4), sent

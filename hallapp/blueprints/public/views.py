@@ -19,7 +19,7 @@ from hallapp.extensions import db, limiter
 from hallapp.htmx import is_partial, render_page
 from hallapp.i18n import PUBLIC_LANGUAGES, is_english
 from hallapp.models import Hall, utcnow
-from hallapp.models.queue import DeviceToken, Ticket
+from hallapp.models.queue import DeviceToken
 from hallapp.phone_links import phone_url
 from hallapp.services import devices, hall_now, halls, queue
 from hallapp.services import public as screens
@@ -445,7 +445,7 @@ def track(public_id):
     now = utcnow()
 
     def build() -> str:
-        ticket = db.session.get(Ticket, ref.id)
+        ticket = screens.tracked_ticket(ref.id)
         if ticket is None:  # removed (retention) since this worker last looked
             raise NotFound()
         state = screens.ticket_state(ticket, now=now)
