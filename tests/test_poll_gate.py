@@ -1,5 +1,8 @@
 """The poll gate answers an unchanged poll as its view would, and only then (poll_gate.py)."""
 
+import io
+import json
+import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -10,7 +13,7 @@ from hallapp import render_cache
 from hallapp.extensions import db
 from hallapp.models import Hall, utcnow
 from hallapp.models.queue import DeviceToken
-from hallapp.observe import REGISTRY
+from hallapp.observe import REGISTRY, json_handler
 from hallapp.services import devices, hall_now, live, queue
 from tests.builders import open_counter
 from tests.clock import DEFAULT_INSTANT
@@ -99,6 +102,28 @@ def test_the_gates_answers_are_measured_by_endpoint(app, client, polls, worker_c
         for _ in range(3):
             client.get(path, headers=headers)
     assert reached == [] and answered() == before + 3
+
+
+def test_the_gates_answers_are_logged_with_their_request_id(app, client, polls, worker_clock):
+    path, headers = polls["tracking"]
+    client.get(path, headers=headers)
+    stream = io.StringIO()
+    handler = json_handler(stream)
+    logger = logging.getLogger("hallapp.request")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    app.config["LOG_JSON"] = True
+    try:
+        with views_run(app) as reached:
+            client.get(path, headers=headers | {"X-Request-ID": "phone-9"})
+    finally:
+        logger.removeHandler(handler)
+        app.config["LOG_JSON"] = False
+    [line] = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert reached == []
+    assert line["request_id"] == "phone-9"
+    assert (line["endpoint"], line["status"]) == ("public.track", 204)
+    assert line["path"] == path.split("?")[0]  # never the query string
 
 
 @pytest.mark.parametrize("poll", ["getDisplay", "board", "tracking"])
