@@ -20,7 +20,7 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, g, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, IntegerConverter, PathConverter, ValidationError
@@ -224,17 +224,24 @@ def _check_json_body() -> None:
     data = request.get_data(cache=True)
     if len(data) > current_app.config["MAX_JSON_BYTES"]:
         abort(413)
+    g.json_body = None  # what checked_json gives the view: None for no or malformed JSON
     if not data.strip():
         return
     problem = json_depth_problem(data)
     if problem:
         raise BadParameter("json", "$", problem)
     try:
-        # Parse here, so the view's get_json() reuses it and never meets a body we refused.
         body = json.loads(data, parse_constant=_refuse_constant)
     except (ValueError, RecursionError):
         return  # the view answers malformed JSON in its own words
     _check_json_value(body)
+    g.json_body = body
+
+
+def checked_json():
+    """The request's JSON body as check_request parsed and checked it (parsed once): None
+    when it is missing, malformed, or not JSON (NaN and Infinity are not)."""
+    return g.get("json_body")
 
 
 def _refuse_constant(name: str):

@@ -159,7 +159,15 @@ def test_unknown_service_gives_a_json_error_and_issues_nothing(client, db, token
 
 
 @pytest.mark.parametrize(
-    "data", ["{not json", "[1, 2]", '"A"', '{"service": 5}', '{"priority_class": ["x"]}']
+    "data",
+    [
+        "{not json",
+        "[1, 2]",
+        '"A"',
+        '{"service": 5}',
+        '{"priority_class": ["x"]}',
+        '{"service": "A", "n": NaN}',  # not JSON, though Python's parser takes it
+    ],
 )
 def test_malformed_json_is_refused(client, db, token, data):
     kiosk = token("kiosk")
@@ -169,6 +177,14 @@ def test_malformed_json_is_refused(client, db, token, data):
     )
     assert 400 <= response.status_code < 500
     assert response.get_json()["error"]["code"] in ("malformed_json", "invalid_value")
+    assert counts(db) == before
+
+
+def test_a_body_not_sent_as_json_is_refused(client, db, token):
+    before = counts(db)
+    response = client.post("/api/v1/tickets", data='{"service": "A"}', headers=token("kiosk"))
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "malformed_json"
     assert counts(db) == before
 
 

@@ -26,7 +26,7 @@ from hallapp.models import Counter, Hall, Ticket, utcnow
 from hallapp.services import devices, hall_now, queue, remembered
 from hallapp.services.errors import HallError, InvalidValue, NotFound
 from hallapp.sqlite import only_reads_from_here
-from hallapp.validation import bounded_int
+from hallapp.validation import bounded_int, checked_json
 
 # Domain errors -> (HTTP status, stable code). Subclasses are looked up before their parents.
 ERRORS: list[tuple[type[HallError], int, str]] = [
@@ -154,7 +154,7 @@ READERS = ("kiosk", "counter", "display")
 
 
 def _json_body() -> dict:
-    body = request.get_json(silent=True)
+    body = checked_json()
     if not isinstance(body, dict):
         raise MalformedJson()
     return body
