@@ -7,7 +7,7 @@ and the counter consoles poll `?since=N` and get 204 while `current_version` is 
 from functools import cache
 from typing import cast
 
-from sqlalchemy import Integer, Table, bindparam, select
+from sqlalchemy import FromClause, Integer, Table, bindparam, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hallapp.extensions import db
@@ -36,10 +36,23 @@ def bump_statement(dialect: str, hall_bind: str = "hall"):
     step runs it, and building it cost more than running it."""
     # On the table, not the mapped class: the ORM's handling of an INSERT cost twice the
     # statement itself, and no object of the row is kept.
-    table = cast(Table, HallVersion.__table__)
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(hall_id=bindparam(hall_bind, type_=Integer), version=1)
+    statement = insert(_TABLE).values(hall_id=bindparam(hall_bind, type_=Integer), version=1)
+    return _adding_one(statement)
+
+
+def bump_with(rows: FromClause, hall_bind: str):
+    """PostgreSQL: the upsert as part of a statement, made only if `rows` (one row or none:
+    the statement's new row) has a row."""
+    chosen = select(bindparam(hall_bind, type_=Integer), literal(1)).select_from(rows)
+    return _adding_one(postgresql.insert(_TABLE).from_select(["hall_id", "version"], chosen))
+
+
+def _adding_one(statement):
     return statement.on_conflict_do_update(
-        index_elements=[table.c.hall_id],
-        set_={"version": table.c.version + 1},
+        index_elements=[_TABLE.c.hall_id],
+        set_={"version": _TABLE.c.version + 1},
     )
+
+
+_TABLE = cast(Table, HallVersion.__table__)

@@ -25,9 +25,12 @@ def test_numbers_run_per_service_and_restart_each_service_day(db, hall):
 
 def test_issuing_writes_an_event_and_bumps_the_hall_version(db, hall):
     before = live.current_version(hall.id)
-    ticket = make_ticket(hall, "A", now=NINE, source="kiosk")
+    ticket = make_ticket(hall, "A", now=NINE, source="kiosk")  # the day's first: its own way
     assert steps_of(db, ticket) == ["issued"]
     assert live.current_version(hall.id) == before + 1
+    warm = make_ticket(hall, "A", now=minutes(1), source="kiosk")  # one statement on PostgreSQL
+    assert steps_of(db, warm) == ["issued"]
+    assert live.current_version(hall.id) == before + 2
     assert ticket.visit.arrived_at == NINE
 
 
@@ -156,8 +159,9 @@ def test_a_row_inserted_plainly_is_loaded_kept_by_a_commit_and_dropped_by_a_roll
     assert inspect(again).persistent and inspect(kept).persistent
 
 
-def test_on_postgresql_the_visit_the_number_and_the_ticket_are_one_statement(db, hall):
-    """Once the day's counter row exists; the first ticket of a day makes it the usual way."""
+def test_on_postgresql_an_issue_is_one_statement_and_its_commit(db, hall):
+    """The visit, the number, the ticket, its event and the hall's version, once the day's
+    counter row exists; the first ticket of a day makes it the usual way."""
     sent: list[str] = []
 
     def record(_conn, _cursor, statement, _params, _context, _many):
@@ -173,9 +177,12 @@ def test_on_postgresql_the_visit_the_number_and_the_ticket_are_one_statement(db,
     numbering = [statement for statement in sent if "ticket_counter" in statement]
     visits = [statement for statement in sent if "INSERT INTO visit" in statement]
     if db.engine.dialect.name == "postgresql":
+        written = [s for s in sent if s.split()[0] in ("INSERT", "UPDATE", "WITH", "DELETE")]
+        assert written == numbering  # nothing else: not the event, not the version
         [together] = numbering
         assert together.startswith("WITH number AS (UPDATE ticket_counter")
         assert "INSERT INTO ticket (" in together and visits == [together]
+        assert "INSERT INTO ticket_event" in together and "INSERT INTO hall_version" in together
     else:
         assert [statement.split()[0] for statement in numbering] == ["UPDATE"]
         assert len(visits) == 1

@@ -46,6 +46,28 @@ def refuse(error: HallError) -> NoReturn:
     raise error
 
 
+def event_columns(
+    step: str,
+    *,
+    hall_id: int,
+    now: datetime,
+    actor: Staff | None = None,
+    counter_id: int | None = None,
+    device: Device | None = None,
+    detail: str = "",
+) -> dict[str, object]:
+    """A ticket event's columns, but for its ticket."""
+    return {
+        "hall_id": hall_id,
+        "step": step,
+        "at": now,
+        "actor_id": actor.id if actor else None,
+        "counter_id": counter_id,
+        "device_token_id": device.id if device else None,
+        "detail": detail,
+    }
+
+
 def record_event(
     ticket: Ticket,
     step: str,
@@ -64,13 +86,15 @@ def record_event(
         db.session(),
         {
             "ticket_id": ticket.id,
-            "hall_id": ticket.hall_id,
-            "step": step,
-            "at": now,
-            "actor_id": actor.id if actor else None,
-            "counter_id": counter.id if counter else ticket.counter_id,
-            "device_token_id": device.id if device else None,
-            "detail": detail,
+            **event_columns(
+                step,
+                hall_id=ticket.hall_id,
+                now=now,
+                actor=actor,
+                counter_id=counter.id if counter else ticket.counter_id,
+                device=device,
+                detail=detail,
+            ),
         },
     )
 

@@ -26,7 +26,8 @@ from hallapp.services import hall_now, remembered
 from hallapp.services.devices import Device
 from hallapp.services.errors import InvalidValue
 
-from .common import commit, core, insert_row, inserted, record_event, refuse
+from . import writes
+from .common import commit, core, event_columns, insert_row, inserted, refuse
 from .errors import (
     DailyLimitReached,
     HallClosedToday,
@@ -85,11 +86,20 @@ NewVisit = dict[str, object]
 
 
 def numbered_ticket(
-    hall: Hall, service: Service, visit: Visit | NewVisit, *, now: datetime, issuing: bool, **fields
+    hall: Hall,
+    service: Service,
+    visit: Visit | NewVisit,
+    *,
+    now: datetime,
+    issuing: bool,
+    issued_event: dict[str, object] | None = None,
+    **fields,
 ) -> Ticket:
     """A new ticket with the service day's next number (see numbers.take_number), refused
     when an issue would pass the service's daily limit; for a NewVisit, that visit is
-    inserted with it. Take it last before the commit."""
+    inserted with it. With `issued_event` (event_columns), the ticket's event is written with it,
+    and on PostgreSQL the hall's version is bumped in the same statement (the step's
+    commit then has nothing left to send). Take it last before the commit."""
     day = hall_now.service_day(hall, now)
     new_visit = visit if isinstance(visit, dict) else None
     values = {
@@ -103,7 +113,11 @@ def numbered_ticket(
     }
     if not isinstance(visit, dict):
         values["visit_id"] = visit.id
-    ticket = _numbered_at_once(values, new_visit, issuing=issuing, limit=service.daily_limit)
+    ticket = _numbered_at_once(
+        values, new_visit, issued_event, issuing=issuing, limit=service.daily_limit
+    )
+    if ticket is not None and issued_event is not None:
+        writes.bumped(db.session(), hall.id)
     if ticket is None:  # SQLite, the day's first number, or past the limit
         if isinstance(visit, dict):
             visit = insert_row(Visit, visit)
@@ -112,6 +126,8 @@ def numbered_ticket(
         if issuing and service.daily_limit is not None and issued > service.daily_limit:
             refuse(DailyLimitReached())
         ticket = insert_row(Ticket, values | {"number": number})
+        if issued_event is not None:
+            writes.ticket_event(db.session(), {"ticket_id": ticket.id, **issued_event})
     elif isinstance(visit, dict):
         visit = inserted(Visit, {"id": ticket.visit_id, **visit})
     set_committed_value(ticket, "service", service)  # its label needs it, loaded already
@@ -121,16 +137,22 @@ def numbered_ticket(
 
 
 def _numbered_at_once(
-    values: dict, new_visit: NewVisit | None, *, issuing: bool, limit: int | None
+    values: dict,
+    new_visit: NewVisit | None,
+    issued_event: dict[str, object] | None,
+    *,
+    issuing: bool,
+    limit: int | None,
 ) -> Ticket | None:
-    """On PostgreSQL, the number and the ticket (and a new visit) in one statement
-    (numbers.numbered_insert): one round trip fewer while the day's counter row is locked,
-    and one fewer for the visit."""
+    """On PostgreSQL, the number and the ticket (and a new visit, its event and the hall's
+    version) in one statement (numbers.numbered_insert): the day's counter row is locked
+    from it to the commit, with no round trip between."""
     if db.session.get_bind().dialect.name != "postgresql":
         return None
     visit = new_visit or {}
+    event = issued_event or {}
     row = core(
-        numbered_insert(tuple(values), tuple(visit)),
+        numbered_insert(tuple(values), tuple(visit), tuple(event)),
         {
             "b_hall": values["hall_id"],
             "b_service": values["service_id"],
@@ -139,7 +161,8 @@ def _numbered_at_once(
             "b_limit": limit if issuing else None,
         }
         | {f"t_{name}": value for name, value in values.items()}
-        | {f"v_{name}": value for name, value in visit.items()},
+        | {f"v_{name}": value for name, value in visit.items()}
+        | {f"e_{name}": value for name, value in event.items()},
     ).first()
     return inserted(Ticket, dict(row._mapping)) if row is not None else None
 
@@ -209,18 +232,21 @@ def issue_ticket(
         # Everything but the ticket is written before its number is taken: from then on
         # other kiosks of the service wait for this commit.
         db.session.flush()
+    issued_event = event_columns(
+        STEPS["issue"].event, hall_id=hall.id, now=now, actor=actor, device=device, detail=source
+    )
     ticket = numbered_ticket(
         hall,
         service,
         new,
         now=now,
         issuing=True,
+        issued_event=issued_event,
         source=source,
         priority_class=_priority_for(priority_class, visit_needs),
         arrival_at=now,
         idempotency_key=idempotency_key,
     )
-    record_event(ticket, STEPS["issue"].event, now=now, actor=actor, device=device, detail=source)
     commit(hall.id)
     return ticket
 

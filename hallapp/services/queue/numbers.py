@@ -15,6 +15,7 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Integer,
+    Select,
     Table,
     and_,
     bindparam,
@@ -30,7 +31,8 @@ from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from hallapp.extensions import db
-from hallapp.models import Ticket, TicketCounter, Visit
+from hallapp.models import Ticket, TicketCounter, TicketEvent, Visit
+from hallapp.services import live
 
 COUNTER: Table = TicketCounter.__table__  # type: ignore[assignment]
 
@@ -85,15 +87,19 @@ def _first_number(dialect: str) -> ReturningInsert:
 
 @lru_cache(maxsize=64)
 def numbered_insert(
-    columns: tuple[str, ...], visit_columns: tuple[str, ...] = ()
-) -> ReturningInsert:
+    columns: tuple[str, ...],
+    visit_columns: tuple[str, ...] = (),
+    event_columns: tuple[str, ...] = (),
+) -> ReturningInsert | Select:
     """PostgreSQL: the day's next number (as _next_number) and the ticket with it, in one
     statement, returning the ticket; none when the day has no row yet or the number would
     pass `:b_limit` (the caller then takes the number the usual way, and refuses).
 
     The ticket's values are `:t_<column>` for these columns. With `visit_columns`, the
     ticket's new visit is inserted in the same statement, from `:v_<column>`, and only
-    when the ticket is: the ticket's visit_id is its id."""
+    when the ticket is: the ticket's visit_id is its id. With `event_columns`, the
+    ticket's event (`:e_<column>`, its ticket_id the new ticket's) and the bump of hall
+    `:b_hall`'s version go in it too: an issue is then this one statement and its commit."""
     tickets = cast(Table, Ticket.__table__)
     number = _next_number().cte("number")
     limit = bindparam("b_limit", type_=Integer)
@@ -125,13 +131,28 @@ def numbered_insert(
         chosen.append(new_visit.c.id)
         names.append("visit_id")
         rows = number.join(new_visit, true())  # one row each, or none
-    return (
+    ticket = (
         insert(tickets)
         .from_select(
             names, select(*chosen).select_from(rows).where(numbered), include_defaults=False
         )
         .returning(*tickets.c)
     )
+    if not event_columns:
+        return ticket
+    new_ticket = ticket.cte("new_ticket")
+    events = cast(Table, TicketEvent.__table__)
+    event = insert(events).from_select(
+        ["ticket_id", *event_columns],
+        select(
+            new_ticket.c.id,
+            *(bindparam(f"e_{name}", type_=events.c[name].type) for name in event_columns),
+        ),
+    )
+    # The version's lock is the statement's last (live.bump): its part runs once the
+    # statement has read the ticket it returns, and only with a ticket.
+    bumped = live.bump_with(new_ticket, "b_hall")
+    return select(new_ticket).add_cte(event.cte("issued"), bumped.cte("bumped"))
 
 
 def take_number(hall_id: int, service_id: int, day: date, *, issuing: bool) -> tuple[int, int]:

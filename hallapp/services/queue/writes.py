@@ -34,6 +34,7 @@ from hallapp.models import Ticket, TicketEvent
 from hallapp.services import live
 
 _PENDING = "hall_step_writes"
+_BUMPED = "hall_versions_bumped"
 
 # A write is its statement's key (see _statement) and its values by plain names.
 Write = tuple[tuple[Hashable, ...], dict[str, object]]
@@ -78,8 +79,16 @@ def ticket_event(session: Session, values: dict[str, object]) -> None:
 
 
 def version_bump(session: Session, hall_id: int) -> None:
-    """The hall's version, bumped by the commit's statement (last: see live.bump)."""
+    """The hall's version, bumped by the commit's statement (last: see live.bump); once a
+    transaction is enough, and a statement of the step may have done it (bumped)."""
+    if hall_id in session.info.get(_BUMPED, ()):
+        return
     later(session, ("version",), {"hall": hall_id})
+
+
+def bumped(session: Session, hall_id: int) -> None:
+    """A statement of this transaction has bumped the hall's version already."""
+    session.info.setdefault(_BUMPED, set()).add(hall_id)
 
 
 def _row(index: int, values: dict[str, object]) -> dict[str, object]:
@@ -118,9 +127,12 @@ def _write_pending(session: Session) -> None:
 @event.listens_for(Session, "after_transaction_end")
 def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
     """A transaction that ended without its commit (a rollback, or the session closed at
-    the end of a request that failed) takes its waiting writes with it."""
+    the end of a request that failed) takes its waiting writes with it; and whatever way
+    it ended, the next one has bumped no version yet."""
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
+        session.info.pop(_BUMPED, None)
+        session.info.pop(_BUMPED, None)
 
 
 @lru_cache(maxsize=512)
