@@ -174,6 +174,7 @@ class Server:
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--no-control-socket",
+                "--reuse-port",
                 "--log-level",
                 "warning",
                 app,
