@@ -4,8 +4,8 @@ Boards poll every second, display devices as often, phones every few seconds; be
 changes of a hall nearly all of those polls get 204, and they are most of a hall's
 traffic. For each, Flask would push a request context, open the session and a database
 session and run every hook, to say "nothing new" from values the worker already holds
-(render_cache.recent: the hall's version, which hall a code, a ticket or a device token
-belongs to).
+(render_cache.recent and lasting: the hall's version, which hall a code, a ticket or a
+device token belongs to).
 
 The gate says it from those values alone. Each polled view registers, beside itself, the
 condition on which it answers 204 (`unchanged`), written against a `Poll`: what the
@@ -80,6 +80,14 @@ class Poll:
         if store is None:
             raise Unknown(key)
         found, value = store.peek(key)
+        if not found:
+            raise Unknown(key)
+        return value
+
+    def lasting(self, key: Hashable) -> Any:
+        """What render_cache.lasting(key, ...) would give without loading; Unknown if not."""
+        store = self.app.extensions.get("hall_lasting_values")
+        found, value = store.peek(key) if store is not None else (False, None)
         if not found:
             raise Unknown(key)
         return value

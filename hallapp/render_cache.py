@@ -8,16 +8,18 @@ worker, keyed by what the view's answer depends on, the hall's version first amo
 them, so an entry can never outlive the state it showed. It wraps whatever the view
 computes: build() is the view's own data gathering and rendering.
 
-`recent(key, load)` remembers a poll's inputs (the hall's version, which hall a code or a
-ticket belongs to, a device's pass) for LIVE_RECENT_SECONDS of this worker's clock, so a
+`recent(key, load)` remembers a poll's inputs (the hall's version, which hall a code
+belongs to, a device's pass) for LIVE_RECENT_SECONDS of this worker's clock, so a
 poll that finds nothing new touches no database; and the two facts every answer about a
 ticket reads (is the hall open today, how many counters are open for a service), which
 change a few times a day; and the hall and service rows an issue reads
 (services/remembered.py). A screen therefore learns of a change up
 to that long after it was committed; every value is read before what is rendered for it,
-so a fragment is never older than the version it is filed under.
+so a fragment is never older than the version it is filed under. `lasting(key, load)`
+keeps what never changes once it exists (which hall a ticket is in) while it has room.
 """
 
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -115,6 +117,25 @@ def recent_values() -> Recent:
 def recent(key: Hashable, load: Callable[[], Any]) -> Any:
     """`load()`, or what it gave less than LIVE_RECENT_SECONDS ago in this worker."""
     return recent_values().get(key, load)
+
+
+def lasting(key: Hashable, load: Callable[[], T | None]) -> T | None:
+    """`load()`, kept by this worker while it has room for it: for a fact that never changes
+    once it exists, such as which hall a ticket is in. Nothing found (None) is not kept."""
+    found, value = lasting_values().peek(key)
+    if found:
+        return value
+    value = load()
+    if value is not None:
+        lasting_values().put(key, value)
+    return value
+
+
+def lasting_values() -> Recent:
+    store = current_app.extensions.get("hall_lasting_values")
+    if store is None:
+        store = current_app.extensions.setdefault("hall_lasting_values", Recent(math.inf, 16384))
+    return store
 
 
 def hall_version(hall_id: int) -> int:

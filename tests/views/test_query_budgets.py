@@ -415,3 +415,19 @@ def test_a_phone_page_renders_a_change_with_its_ticket_read_once(
     with statements(db) as sent:
         assert client.get(track, headers=HX).status_code == 200
     assert len(sent) <= on(db, postgresql=3, sqlite=4), sent
+
+
+def test_a_phone_page_reads_which_hall_its_ticket_is_in_once_per_worker(
+    client, db, open_hall, worker_clock
+):
+    """A ticket never moves to another hall: once the version a poll compares with is older
+    than the recent age, the poll reads the version again, and only that."""
+    mine = queue.issue_ticket(
+        db.session.get(Hall, open_hall.id), "A", source="desk", now=utcnow()
+    ).public_id
+    poll = f"/t/{mine}?since={live.current_version(open_hall.id)}"
+    assert client.get(poll, headers=HX).status_code == 204
+    for _ in range(3):
+        worker_clock[0] += 10
+        # The version (SQLite adds its BEGIN).
+        assert cost(db, lambda: client.get(poll, headers=HX)) == on(db, postgresql=1, sqlite=2)

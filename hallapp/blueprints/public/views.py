@@ -436,7 +436,8 @@ def track(public_id):
     """The citizen's phone page: position, wait, and the counter when called. A poll that
     finds nothing new reads no table (render_cache.recent)."""
     only_reads_from_here()
-    ref = render_cache.recent(("ticket", public_id), lambda: screens.ticket_ref(public_id))
+    # Which hall a ticket is in never changes: a worker reads it once.
+    ref = render_cache.lasting(("ticket", public_id), lambda: screens.ticket_ref(public_id))
     if ref is None:
         return _unknown_ticket()
     version = render_cache.hall_version(ref.hall_id)
@@ -478,5 +479,5 @@ def tracking_unchanged(poll: poll_gate.Poll) -> bool:
     version."""
     if not poll.partial:
         return False
-    ref = poll.remembered(("ticket", poll.view_args["public_id"]))
+    ref = poll.lasting(("ticket", poll.view_args["public_id"]))
     return ref is not None and poll.same_version(ref.hall_id)
