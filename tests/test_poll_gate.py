@@ -1,8 +1,5 @@
 """The poll gate answers an unchanged poll as its view would, and only then (poll_gate.py)."""
 
-import io
-import json
-import logging
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -13,10 +10,11 @@ from hallapp import render_cache
 from hallapp.extensions import db
 from hallapp.models import Hall, utcnow
 from hallapp.models.queue import DeviceToken
-from hallapp.observe import REGISTRY, json_handler
+from hallapp.observe import REGISTRY
 from hallapp.services import devices, hall_now, live, queue
 from tests.builders import open_counter
 from tests.clock import DEFAULT_INSTANT
+from tests.request_log import request_log_lines
 
 HX = {"HX-Request": "true"}
 
@@ -107,19 +105,9 @@ def test_the_gates_answers_are_measured_by_endpoint(app, client, polls, worker_c
 def test_the_gates_answers_are_logged_with_their_request_id(app, client, polls, worker_clock):
     path, headers = polls["tracking"]
     client.get(path, headers=headers)
-    stream = io.StringIO()
-    handler = json_handler(stream)
-    logger = logging.getLogger("hallapp.request")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    app.config["LOG_JSON"] = True
-    try:
-        with views_run(app) as reached:
-            client.get(path, headers=headers | {"X-Request-ID": "phone-9"})
-    finally:
-        logger.removeHandler(handler)
-        app.config["LOG_JSON"] = False
-    [line] = [json.loads(line) for line in stream.getvalue().splitlines()]
+    with request_log_lines(app) as lines, views_run(app) as reached:
+        client.get(path, headers=headers | {"X-Request-ID": "phone-9"})
+    [line] = lines
     assert reached == []
     assert line["request_id"] == "phone-9"
     assert (line["endpoint"], line["status"]) == ("public.track", 204)

@@ -1,20 +1,17 @@
 """Running for real: liveness, readiness, metrics, request ids, JSON logs, production mode
 and the trusted proxy."""
 
-import io
-import json
-import logging
-
 import pytest
 from sqlalchemy import text
 
 from hallapp import create_app
 from hallapp.config import ConfigurationError
 from hallapp.models import utcnow
-from hallapp.observe import json_handler, migration_heads
+from hallapp.observe import migration_heads
 from hallapp.services import queue
 from tests.builders import make_ticket, open_counter
 from tests.conftest import _test_config
+from tests.request_log import request_log_lines
 
 
 def _stamp(db, revision: str) -> None:
@@ -79,19 +76,9 @@ def test_every_response_carries_a_request_id_and_keeps_a_sane_incoming_one(clien
 
 
 def test_json_log_lines_carry_the_request_id(app):
-    stream = io.StringIO()
-    handler = json_handler(stream)
-    logger = logging.getLogger("hallapp.request")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    app.config["LOG_JSON"] = True
-    try:
+    with request_log_lines(app) as lines:
         app.test_client().get("/healthz", headers={"X-Request-ID": "req-42"})
         app.logger.warning("outside a request")
-    finally:
-        logger.removeHandler(handler)
-        app.config["LOG_JSON"] = False
-    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert lines[0]["request_id"] == "req-42"
     assert lines[0]["endpoint"] == "main.healthz" and lines[0]["status"] == 200
 
