@@ -127,7 +127,11 @@ class PollGate:
         started = time.perf_counter()
         request = Request(environ)
         try:
-            endpoint, view_args = self.app.url_map.bind_to_environ(environ).match()
+            # Flask's own adapter: its SERVER_NAME and TRUSTED_HOSTS apply here too.
+            adapter = self.app.create_url_adapter(request)
+            if adapter is None:
+                return None
+            endpoint, view_args = adapter.match()
         except HTTPException:
             return None
         check = _CHECKS.get(endpoint)
