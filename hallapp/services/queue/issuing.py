@@ -97,9 +97,9 @@ def numbered_ticket(
 ) -> Ticket:
     """A new ticket with the service day's next number (see numbers.take_number), refused
     when an issue would pass the service's daily limit; for a NewVisit, that visit is
-    inserted with it. With `issued_event` (event_columns), the ticket's event is written with it,
-    and on PostgreSQL the hall's version is bumped in the same statement (the step's
-    commit then has nothing left to send). Take it last before the commit."""
+    inserted with it. With `issued_event` (event_columns), the ticket's event is written
+    with it, and on PostgreSQL the hall's version is bumped in the same statement (the
+    step's commit then has nothing left to send). Take it last before the commit."""
     day = hall_now.service_day(hall, now)
     new_visit = visit if isinstance(visit, dict) else None
     values = {
@@ -116,8 +116,6 @@ def numbered_ticket(
     ticket = _numbered_at_once(
         values, new_visit, issued_event, issuing=issuing, limit=service.daily_limit
     )
-    if ticket is not None and issued_event is not None:
-        writes.bumped(db.session(), hall.id)
     if ticket is None:  # SQLite, the day's first number, or past the limit
         if isinstance(visit, dict):
             visit = insert_row(Visit, visit)
@@ -128,8 +126,11 @@ def numbered_ticket(
         ticket = insert_row(Ticket, values | {"number": number})
         if issued_event is not None:
             writes.ticket_event(db.session(), {"ticket_id": ticket.id, **issued_event})
-    elif isinstance(visit, dict):
-        visit = inserted(Visit, {"id": ticket.visit_id, **visit})
+    else:  # the statement wrote what came with it: a new visit, the event, the bump
+        if isinstance(visit, dict):
+            visit = inserted(Visit, {"id": ticket.visit_id, **visit})
+        if issued_event is not None:
+            writes.bumped(db.session(), hall.id)
     set_committed_value(ticket, "service", service)  # its label needs it, loaded already
     set_committed_value(ticket, "visit", visit)
     db.session.expire(visit, ["tickets"])
