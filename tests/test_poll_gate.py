@@ -8,7 +8,7 @@ from flask import request_started
 
 from hallapp import render_cache
 from hallapp.extensions import db
-from hallapp.models import Hall, utcnow
+from hallapp.models import Hall
 from hallapp.models.queue import DeviceToken
 from hallapp.observe import REGISTRY
 from hallapp.services import devices, hall_now, live, queue
@@ -51,10 +51,10 @@ def views_run(app):
 def polls(db, hall):
     """The three polls of an unchanged hall, as the screens send them."""
     open_counter(hall, 1)
-    mine = queue.issue_ticket(hall, "A", source="desk", now=utcnow()).public_id
-    _row, raw = devices.create_device_token(hall, "display", now=utcnow())
+    mine = queue.issue_ticket(hall, "A", source="desk", now=DEFAULT_INSTANT).public_id
+    _row, raw = devices.create_device_token(hall, "display", now=DEFAULT_INSTANT)
     version = live.current_version(hall.id)
-    minute = hall_now.minute_of(hall, utcnow())
+    minute = hall_now.minute_of(hall, DEFAULT_INSTANT)
     return {
         "getDisplay": (f"/api/v1/display?since={version}", {"Authorization": f"Bearer {raw}"}),
         "board": (f"/display/{hall.code}?since={version}&minute={minute}", HX),
@@ -121,7 +121,7 @@ def test_a_change_reaches_the_view_once_the_worker_reads_the_version_again(
     path, headers = polls[poll]
     client.get(path, headers=headers)
     hall = db.session.scalar(db.select(Hall))
-    queue.call_next(open_counter(hall, 1), now=utcnow())
+    queue.call_next(open_counter(hall, 1), now=DEFAULT_INSTANT)
     assert client.get(path, headers=headers).status_code == 204  # what the worker holds
     worker_clock[0] += 0.3
     with views_run(app) as reached:
@@ -172,7 +172,7 @@ def test_a_display_device_is_still_noted_seen_once_a_minute(
 def test_a_set_up_board_keeps_its_session_and_is_checked_once_a_minute(
     app, client, clock, hall, polls, worker_clock
 ):
-    _row, raw = devices.create_device_token(hall, "display", now=utcnow())
+    _row, raw = devices.create_device_token(hall, "display", now=DEFAULT_INSTANT)
     set_up = client.post(f"/display/{hall.code}/setup", data={"token": raw})
     assert set_up.status_code == 303
     path, headers = polls["board"]
@@ -184,9 +184,10 @@ def test_a_set_up_board_keeps_its_session_and_is_checked_once_a_minute(
     assert "Cookie" in by_gate.headers["Vary"]
     assert "Expires=" in by_gate.headers["Set-Cookie"]
 
-    clock.move_to(DEFAULT_INSTANT + timedelta(seconds=61), tick=False)
+    a_minute_on = DEFAULT_INSTANT + timedelta(seconds=61)
+    clock.move_to(a_minute_on, tick=False)
     worker_clock[0] += 0.3  # the version and the minute are read again
-    later = hall_now.minute_of(hall, utcnow())
+    later = hall_now.minute_of(hall, a_minute_on)
     version = live.current_version(hall.id)
     path = f"/display/{hall.code}?since={version}&minute={later}"
     with views_run(app) as reached:

@@ -423,7 +423,7 @@ def test_a_phone_page_reads_which_hall_its_ticket_is_in_once_per_worker(
     """A ticket never moves to another hall: once the version a poll compares with is older
     than the recent age, the poll reads the version again, and only that."""
     mine = queue.issue_ticket(
-        db.session.get(Hall, open_hall.id), "A", source="desk", now=utcnow()
+        db.session.get(Hall, open_hall.id), "A", source="desk", now=DEFAULT_INSTANT
     ).public_id
     poll = f"/t/{mine}?since={live.current_version(open_hall.id)}"
     assert client.get(poll, headers=HX).status_code == 204
