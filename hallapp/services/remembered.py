@@ -15,12 +15,12 @@ from collections.abc import Callable, Hashable
 from typing import TypeVar, cast
 
 from sqlalchemy import ColumnElement, Table, select
-from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
 from hallapp import render_cache
 from hallapp.extensions import db
 from hallapp.models import Hall, Service
+from hallapp.models.base import as_loaded
 
 M = TypeVar("M", Hall, Service)
 
@@ -46,10 +46,7 @@ def _remembered(
     held = session.identity_map.get(identity_key(model, values["id"]))
     if held is not None:  # this request has the row already
         return cast(M, held)
-    obj = model(**values)
-    make_transient_to_detached(obj)  # as if just read: its attributes are the row's
-    session.add(obj)
-    return obj
+    return as_loaded(session, model, values)
 
 
 def _values(model: type[M], where: ColumnElement[bool]) -> dict[str, object] | None:

@@ -22,12 +22,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.orm import Session, joinedload, make_transient_to_detached
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.base import Executable
 
 from hallapp.extensions import db
 from hallapp.models import Counter, Hall, Staff, Ticket, Visit
+from hallapp.models.base import as_loaded
 from hallapp.services import hall_now
 from hallapp.services.devices import Device
 from hallapp.services.errors import HallError, NotFound
@@ -120,10 +121,8 @@ def insert_row(model: type[M], values: dict[str, object]) -> M:
 def inserted(model: type[M], row: Mapping[str, Any]) -> M:
     """The object of a row this transaction inserted (all its columns' values), kept in the
     session as if just read; a rollback takes it out again."""
-    obj = model(**row)
-    make_transient_to_detached(obj)  # as if just read: its attributes are the row's
     session = db.session()
-    session.add(obj)
+    obj = as_loaded(session, model, row)
     session.info.setdefault(_INSERTED, []).append(obj)
     return obj
 
