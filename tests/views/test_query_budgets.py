@@ -9,12 +9,14 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session
 
 from hallapp import render_cache
 from hallapp.extensions import db
-from hallapp.models import Hall, utcnow
+from hallapp.models import Hall, Service, Ticket, TicketCounter, Visit, utcnow
 from hallapp.services import calendar, devices, hall_now, live, queue
+from hallapp.services.queue import issuing
 from tests.builders import open_counter
 from tests.clock import DEFAULT_INSTANT
 
@@ -318,6 +320,55 @@ def test_a_warm_kiosk_issues_with_what_the_worker_remembers_of_the_day(
     refused = issue()
     assert refused.status_code == 409
     assert refused.get_json()["error"]["code"] == "hall_closed"
+
+
+def test_a_warm_issue_commits_with_its_statement_and_one_past_the_limit_writes_nothing(
+    client, db, open_hall, token, worker_clock, monkeypatch
+):
+    """With nothing read before it, a warm issue's one statement is its own transaction
+    (queue.common.core_alone): its ticket is in the database before the request's commit.
+    An issue that read first (its Idempotency-Key) stays one transaction; and a warm
+    statement past the daily limit writes nothing, not even the day's number."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no one-statement issue")
+    db.session.execute(
+        update(Service)
+        .where(Service.hall_id == open_hall.id, Service.code == "A")
+        .values(daily_limit=4)
+    )
+    db.session.commit()
+    kiosk = token("kiosk")
+
+    def issue(**headers):
+        return client.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk | headers)
+
+    issue(), issue()  # the day's counter row, and what the worker remembers
+    test_session = db.session()
+    committed_before_the_commit: list[int] = []
+
+    def count_from_elsewhere(session):
+        if session is not test_session:
+            with db.engine.connect() as other:
+                committed_before_the_commit.append(other.scalar(select(func.count(Ticket.id))))
+
+    event.listen(Session, "before_commit", count_from_elsewhere)
+    try:
+        assert issue().status_code == 201
+        assert issue(**{"Idempotency-Key": "k1"}).status_code == 201
+    finally:
+        event.remove(Session, "before_commit", count_from_elsewhere)
+    assert committed_before_the_commit == [3, 3]
+
+    # Past the limit, the statement writes nothing and the early look refuses; had that
+    # look passed (another kiosk took the last ticket meanwhile), the number taken does.
+    for early_look in (issuing.limit_reached, lambda *args: False):
+        monkeypatch.setattr(issuing, "limit_reached", early_look)
+        refused = issue()
+        assert refused.status_code == 409
+        assert refused.get_json()["error"]["code"] == "daily_limit_reached"
+        counted = db.session.execute(select(TicketCounter.last_number, TicketCounter.issued))
+        assert tuple(counted.one()) == (4, 4)
+        assert db.session.scalar(select(func.count(Visit.id))) == 4
 
 
 def test_a_service_closed_now_is_refused_once_what_the_worker_remembers_is_older(

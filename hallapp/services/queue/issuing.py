@@ -27,7 +27,7 @@ from hallapp.services.devices import Device
 from hallapp.services.errors import InvalidValue
 
 from . import writes
-from .common import commit, core, event_columns, insert_row, inserted, refuse
+from .common import commit, core, core_alone, event_columns, insert_row, inserted, refuse
 from .errors import (
     DailyLimitReached,
     HallClosedToday,
@@ -68,7 +68,9 @@ def _priority_for(priority_class: str, needs: Mapping[str, object]) -> str:
 
 def limit_reached(hall: Hall, service: Service, now: datetime) -> bool:
     """The service's daily limit is used up already (read without a lock: a kiosk pressed
-    after the last ticket went is refused before it queues for a number)."""
+    after the last ticket went is refused before it queues for a number). On PostgreSQL
+    the numbering statement looks first, and refuses by writing nothing: this read is made
+    only then, so that an issue within the limit reads nothing before its statement."""
     if service.daily_limit is None:
         return False
     issued = db.session.scalar(
@@ -93,13 +95,16 @@ def numbered_ticket(
     now: datetime,
     issuing: bool,
     issued_event: dict[str, object] | None = None,
+    alone: bool = False,
     **fields,
 ) -> Ticket:
     """A new ticket with the service day's next number (see numbers.take_number), refused
     when an issue would pass the service's daily limit; for a NewVisit, that visit is
     inserted with it. With `issued_event` (event_columns), the ticket's event is written
     with it, and on PostgreSQL the hall's version is bumped in the same statement (the
-    step's commit then has nothing left to send). Take it last before the commit."""
+    step's commit then has nothing left to send). Take it last before the commit. With
+    `alone`, the caller writes nothing else: when nothing was sent before it either, that
+    statement is the whole transaction (common.core_alone)."""
     day = hall_now.service_day(hall, now)
     new_visit = visit if isinstance(visit, dict) else None
     values = {
@@ -114,9 +119,11 @@ def numbered_ticket(
     if not isinstance(visit, dict):
         values["visit_id"] = visit.id
     ticket = _numbered_at_once(
-        values, new_visit, issued_event, issuing=issuing, limit=service.daily_limit
+        values, new_visit, issued_event, issuing=issuing, limit=service.daily_limit, alone=alone
     )
     if ticket is None:  # SQLite, the day's first number, or past the limit
+        if issuing and limit_reached(hall, service, now):
+            refuse(DailyLimitReached())
         if isinstance(visit, dict):
             visit = insert_row(Visit, visit)
             values["visit_id"] = visit.id
@@ -144,6 +151,7 @@ def _numbered_at_once(
     *,
     issuing: bool,
     limit: int | None,
+    alone: bool,
 ) -> Ticket | None:
     """On PostgreSQL, the number and the ticket (and a new visit, its event and the hall's
     version) in one statement (numbers.numbered_insert): the day's counter row is locked
@@ -152,7 +160,8 @@ def _numbered_at_once(
         return None
     visit = new_visit or {}
     event = issued_event or {}
-    row = core(
+    run = core_alone if alone else core
+    row = run(
         numbered_insert(tuple(values), tuple(visit), tuple(event)),
         {
             "b_hall": values["hall_id"],
@@ -210,8 +219,6 @@ def issue_ticket(
         refuse(HallClosedToday())
     if opening == "outside_hours":
         refuse(OutsideOpeningHours())
-    if limit_reached(hall, service, now):
-        refuse(DailyLimitReached())
     said = {
         need: bool(value)
         for need, value in (needs or {}).items()
@@ -243,6 +250,7 @@ def issue_ticket(
         now=now,
         issuing=True,
         issued_event=issued_event,
+        alone=True,
         source=source,
         priority_class=_priority_for(priority_class, visit_needs),
         arrival_at=now,

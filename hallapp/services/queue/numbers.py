@@ -92,8 +92,9 @@ def numbered_insert(
     event_columns: tuple[str, ...] = (),
 ) -> ReturningInsert | Select:
     """PostgreSQL: the day's next number (as _next_number) and the ticket with it, in one
-    statement, returning the ticket; none when the day has no row yet or the number would
-    pass `:b_limit` (the caller then takes the number the usual way, and refuses).
+    statement, returning the ticket; none, and nothing written, when the day has no row
+    yet or the number would pass `:b_limit` (the caller then takes the number the usual
+    way, and refuses). So the statement is whole on its own: it may run in autocommit.
 
     The ticket's values are `:t_<column>` for these columns. With `visit_columns`, the
     ticket's new visit is inserted in the same statement, from `:v_<column>`, and only
@@ -101,9 +102,11 @@ def numbered_insert(
     ticket's event (`:e_<column>`, its ticket_id the new ticket's) and the bump of hall
     `:b_hall`'s version go in it too: an issue is then this one statement and its commit."""
     tickets = cast(Table, Ticket.__table__)
-    number = _next_number().cte("number")
     limit = bindparam("b_limit", type_=Integer)
-    numbered = or_(limit.is_(None), number.c.issued <= limit)
+    within_limit = or_(
+        limit.is_(None), COUNTER.c.issued + bindparam("b_counts", type_=Integer) <= limit
+    )
+    number = _next_number().where(within_limit).cte("number")
     # The columns' own defaults, as a plain insert gives them (an INSERT from a SELECT of
     # a cached statement would send them as NULL).
     defaults = {
@@ -124,7 +127,7 @@ def numbered_insert(
         visit_values = (bindparam(f"v_{name}", type_=visits.c[name].type) for name in visit_columns)
         new_visit = (
             insert(visits)
-            .from_select(list(visit_columns), select(*visit_values).where(numbered))
+            .from_select(list(visit_columns), select(*visit_values).select_from(number))
             .returning(visits.c.id)
             .cte("new_visit")
         )
@@ -133,9 +136,7 @@ def numbered_insert(
         rows = number.join(new_visit, true())  # one row each, or none
     ticket = (
         insert(tickets)
-        .from_select(
-            names, select(*chosen).select_from(rows).where(numbered), include_defaults=False
-        )
+        .from_select(names, select(*chosen).select_from(rows), include_defaults=False)
         .returning(*tickets.c)
     )
     if not event_columns:

@@ -86,6 +86,10 @@ def version_bump(session: Session, hall_id: int) -> None:
     later(session, ("version",), {"hall": hall_id})
 
 
+def nothing_waiting(session: Session) -> bool:
+    return not session.info.get(_PENDING)
+
+
 def bumped(session: Session, hall_id: int) -> None:
     """A statement of this transaction has bumped the hall's version already."""
     session.info.setdefault(_BUMPED, set()).add(hall_id)
@@ -131,7 +135,6 @@ def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
     it ended, the next one has bumped no version yet."""
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
-        session.info.pop(_BUMPED, None)
         session.info.pop(_BUMPED, None)
 
 
