@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import DateTime, MetaData, inspect
 from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
@@ -35,7 +35,7 @@ def as_loaded(session: Session, model: type[M], row: Mapping[str, Any]) -> M:
     obj.__dict__.update(row)
     make_transient_to_detached(obj)  # its key; the values are the committed state
     session.add(obj)
-    return obj
+    return cast(M, obj)
 
 
 def utcnow() -> datetime:

@@ -9,6 +9,7 @@ from functools import cache
 from typing import Any, NoReturn, TypeVar, cast
 from zoneinfo import ZoneInfo
 
+import psycopg
 from flask import current_app
 from psycopg.pq import TransactionStatus
 from sqlalchemy import (
@@ -121,11 +122,11 @@ def core_alone(statement: Executable, params: Mapping[str, Any]) -> CursorResult
     like any other statement."""
     session = db.session()
     connection = session.connection()
-    raw = connection.connection.dbapi_connection
+    if connection.dialect.name != "postgresql":
+        return connection.execute(statement, params)
+    raw = cast(psycopg.Connection, connection.connection.dbapi_connection)
     alone = (
-        connection.dialect.name == "postgresql"
-        and raw is not None
-        and raw.info.transaction_status == TransactionStatus.IDLE
+        raw.info.transaction_status == TransactionStatus.IDLE
         and writes.nothing_waiting(session)
         and not (session.new or session.dirty or session.deleted)
     )
