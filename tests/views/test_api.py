@@ -233,6 +233,60 @@ def test_illegal_steps_are_409_with_a_clear_message(client, db, open_hall, token
     assert "A001" in response.get_json()["error"]["message"]
 
 
+def test_a_pads_start_finish_and_no_show_are_taken_whole_or_refused_with_nothing_written(
+    client, db, open_hall, token
+):
+    """start, finish and no-show as a pad names the ticket (on PostgreSQL each one
+    statement, queue/at_counter.py): each moves the ticket, records its one event with the
+    pad and its counter, and bumps the hall's version once; refused, nothing is written."""
+    kiosk, pad, other_pad = token("kiosk"), token("counter", counter=1), token("counter", counter=2)
+    client.put("/api/v1/counter/state", json={"state": "open"}, headers=pad)
+    for _ in range(2):
+        client.post("/api/v1/tickets", json={"service": "A"}, headers=kiosk)
+
+    def call() -> str:
+        called = client.post("/api/v1/counter/call-next", headers=pad)
+        assert called.status_code == 200, called.get_data(as_text=True)
+        return called.get_json()["ticket"]["public_id"]
+
+    def step(public_id: str, name: str, headers: dict = pad):
+        return client.post(f"/api/v1/tickets/{public_id}/{name}", headers=headers)
+
+    first = call()
+    before = counts(db)
+    for public_id, name, headers, status, code in (
+        (first, "start", other_pad, 403, "not_your_counter"),
+        (first, "finish", pad, 409, "illegal_step"),
+        ("no-such-ticket", "start", pad, 404, "ticket_not_found"),
+    ):
+        refused = step(public_id, name, headers)
+        assert (refused.status_code, refused.get_json()["error"]["code"]) == (status, code)
+        assert counts(db) == before
+
+    second = None
+    for public_id, name, status in (
+        (first, "start", "serving"),
+        (first, "finish", "done"),
+        (None, "no-show", "no_show"),
+    ):
+        public_id = public_id or (second := call())
+        tickets, events, version = counts(db)
+        answer = step(public_id, name)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        assert (answer.get_json()["ticket"]["status"], answer.get_json()["ticket"]["counter"]) == (
+            status,
+            1,
+        )
+        assert counts(db) == (tickets, events + 1, version + 1)
+        ticket = db.session.scalar(select(Ticket).where(Ticket.public_id == public_id))
+        event = db.session.scalar(select(TicketEvent).order_by(TicketEvent.id.desc()).limit(1))
+        assert ticket.status == status and event.ticket_id == ticket.id
+        assert event.counter_id == ticket.counter_id and event.device_token_id is not None
+    assert second is not None
+    done = db.session.scalar(select(Ticket).where(Ticket.public_id == first))
+    assert done.started_at is not None and done.finished_at == done.closed_at is not None
+
+
 def test_error_messages_follow_the_language_asked_for(client, db, token):
     kiosk = token("kiosk")
     zh = client.post(

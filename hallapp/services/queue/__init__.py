@@ -16,6 +16,7 @@ issuing, calling (who is called next), serving (the steps at the counter), movin
 (parking, transfers), counters, reading (waits and boards), steps (the state machine).
 """
 
+from .at_counter import AtCounter, ticket_at_counter
 from .calling import (
     call_next,
     counter_service_ids,
@@ -56,6 +57,8 @@ from .steps import AT_COUNTER, STATUS_LABELS, STEPS, allowed_steps, counter_step
 
 __all__ = [
     "AT_COUNTER",
+    "AtCounter",
+    "ticket_at_counter",
     "STEPS",
     "allowed_steps",
     "counter_steps",

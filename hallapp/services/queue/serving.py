@@ -8,6 +8,7 @@ from typing import Unpack
 from hallapp.models import Ticket
 from hallapp.services import hall_now
 
+from .at_counter import AtCounter
 from .calling import waiting_tickets
 from .common import commit, refuse, setting
 from .errors import RecoveryWindowPassed
@@ -26,12 +27,12 @@ def recall(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
     return ticket
 
 
-def start(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
+def start(ticket: Ticket | AtCounter, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """The called visitor has arrived at the counter: service begins."""
     return move(ticket, "start", now=now, by=by, started_at=now)
 
 
-def finish(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
+def finish(ticket: Ticket | AtCounter, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """The service is done; the counter is free for the next ticket."""
     ticket = move(ticket, "finish", now=now, by=by, finished_at=now, closed_at=now)
     # A service just finished here: this worker measures the hall's means again.
@@ -39,7 +40,7 @@ def finish(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
     return ticket
 
 
-def mark_no_show(ticket: Ticket, *, now: datetime, **by: Unpack[By]) -> Ticket:
+def mark_no_show(ticket: Ticket | AtCounter, *, now: datetime, **by: Unpack[By]) -> Ticket:
     """The called visitor did not come to the counter."""
     return move(ticket, "no_show", now=now, by=by, detail="by hand", no_show_at=now)
 

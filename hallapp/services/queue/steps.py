@@ -18,7 +18,16 @@ from flask_babel.speaklater import LazyString
 from hallapp.models import AT_COUNTER_STATUSES, Counter, Staff, Ticket
 from hallapp.services.devices import Device
 
-from .common import check_counter, commit, locked_ticket, record_event, refuse, write_ticket
+from .at_counter import AtCounter, moved_at_once, ticket_at_counter
+from .common import (
+    check_counter,
+    commit,
+    event_columns,
+    locked_ticket,
+    record_event,
+    refuse,
+    write_ticket,
+)
 from .errors import IllegalStep
 
 STATUS_LABELS = {
@@ -117,9 +126,37 @@ def take(ticket: Ticket | int, step: str, by: By) -> Ticket:
 
 
 def move(
-    ticket: Ticket | int, step: str, *, now: datetime, by: By, detail: str = "", **changes: object
+    ticket: Ticket | int | AtCounter,
+    step: str,
+    *,
+    now: datetime,
+    by: By,
+    detail: str = "",
+    **changes: object,
 ) -> Ticket:
-    """A step with no rule of its own: take it, set its fields, advance and commit."""
+    """A step with no rule of its own: take it, set its fields, advance and commit. A
+    ticket a counter device names (AtCounter) is moved in one statement where it can be
+    (at_counter.py)."""
+    if isinstance(ticket, AtCounter):
+        rule = STEPS[step]
+        moved = moved_at_once(
+            ticket,
+            sources=rule.sources,
+            changes={"status": rule.target, **changes},
+            event=event_columns(
+                rule.event,
+                hall_id=ticket.hall_id,
+                now=now,
+                actor=by.get("actor"),
+                counter_id=ticket.counter_id,
+                device=by.get("device"),
+                detail=detail,
+            ),
+        )
+        if moved is not None:
+            return moved
+        ticket = ticket_at_counter(ticket)  # the usual way: its checks say why not
+        by = {**by, "counter": ticket.counter}
     ticket = take(ticket, step, by)
     advance(ticket, step, now=now, by=by, detail=detail, **changes)
     commit(ticket.hall_id)
