@@ -113,6 +113,9 @@ class PollGate:
         self.app = app
         self.wsgi_app = wsgi_app
         self.standard = answer_headers.standard(app.config)
+        # Each screen polls the same few addresses all day: what each matched, by the
+        # parts of the request that Flask's URL adapter and its match read.
+        self.matched: dict[tuple, tuple[str, dict[str, Any]] | None] = {}
 
     def __call__(self, environ, start_response):
         # Every poll that can be answered 204 says since= which version it showed.
@@ -126,18 +129,14 @@ class PollGate:
         """The view's 204, or None when the view must answer."""
         started = time.perf_counter()
         request = Request(environ)
-        try:
-            # Flask's own adapter: its SERVER_NAME and TRUSTED_HOSTS apply here too.
-            adapter = self.app.create_url_adapter(request)
-            if adapter is None:
-                return None
-            endpoint, view_args = adapter.match()
-        except HTTPException:
+        matched = self.match(request)
+        if matched is None:
             return None
+        endpoint, view_args = matched
         check = _CHECKS.get(endpoint)
         if check is None or validation.query_problem(request.args):
             return None
-        poll = Poll(request, view_args, utcnow(), self.app)
+        poll = Poll(request, dict(view_args), utcnow(), self.app)
         try:
             if not check(poll):
                 return None
@@ -157,6 +156,36 @@ class PollGate:
         seconds = time.perf_counter() - started
         observe.record_answer(self.app, request, endpoint, 204, seconds, request_id)
         return response
+
+    def match(self, request: Request) -> tuple[str, dict[str, Any]] | None:
+        """(endpoint, view_args) as Flask would route the request; None where it would not."""
+        environ = request.environ
+        key = tuple(environ.get(name) for name in ROUTED_BY)
+        if key in self.matched:
+            return self.matched[key]
+        try:
+            # Flask's own adapter: its SERVER_NAME and TRUSTED_HOSTS apply here too.
+            adapter = self.app.create_url_adapter(request)
+            found = adapter.match() if adapter is not None else None
+        except HTTPException:
+            found = None
+        if len(self.matched) >= MATCHES_KEPT:
+            self.matched.clear()
+        self.matched[key] = found
+        return found
+
+
+# What Flask's URL adapter and its match read of a GET request's environ.
+ROUTED_BY = (
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "wsgi.url_scheme",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+)
+# Boards and devices poll a few addresses each, phones one per ticket: a day's worth.
+MATCHES_KEPT = 8192
 
 
 def install(app: Flask) -> None:

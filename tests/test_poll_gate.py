@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from flask import request_started
 
-from hallapp import render_cache
+from hallapp import poll_gate, render_cache
 from hallapp.extensions import db
 from hallapp.models import Hall
 from hallapp.models.queue import DeviceToken
@@ -197,3 +197,42 @@ def test_a_set_up_board_keeps_its_session_and_is_checked_once_a_minute(
     device = db.session.get(DeviceToken, _row.id)
     db.session.refresh(device)
     assert device.last_seen_at == DEFAULT_INSTANT + timedelta(seconds=61)
+
+
+def _gate(app) -> poll_gate.PollGate:
+    wsgi = app.wsgi_app
+    while not isinstance(wsgi, poll_gate.PollGate):
+        wsgi = wsgi.app  # a middleware in front of it (ProxyFix)
+    return wsgi
+
+
+def test_each_polled_address_is_routed_once_and_the_routes_kept_are_bounded(
+    app, client, polls, worker_clock, monkeypatch
+):
+    """A screen polls the same address all day: the gate routes it as Flask would once,
+    and then remembers where it goes (and where an address the app has not leads: on)."""
+    gate = _gate(app)
+    routed: list[str] = []
+    create = app.create_url_adapter
+
+    def counting(request):
+        if request is not None:  # None: an app context's adapter, for url_for
+            routed.append(request.path)
+        return create(request)
+
+    monkeypatch.setattr(app, "create_url_adapter", counting)
+    path, headers = polls["board"]
+    unknown = "/no/such/screen?since=1"
+    with views_run(app) as reached:
+        answers = [client.get(p, headers=headers).status_code for p in (path, path, path)]
+        missing = [client.get(unknown).status_code for _ in range(2)]
+    assert answers == [204, 204, 204] and missing == [404, 404]
+    assert reached == ["view", "view", "view"]  # the first board poll, then each unknown
+    # Once by the gate, and by Flask for each request that reached it.
+    assert routed.count(path.split("?")[0]) == 1 + 1
+    assert routed.count("/no/such/screen") == 1 + 2
+
+    monkeypatch.setattr(poll_gate, "MATCHES_KEPT", 3)
+    for n in range(5):
+        client.get(f"/t/ticket-{n}?since=1")
+    assert len(gate.matched) <= 3
