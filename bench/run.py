@@ -453,7 +453,9 @@ def table(results: list[Result], baseline: float) -> str:
     return "\n".join(lines)
 
 
-def measure_baseline(kind: str, args, workdir: Path) -> tuple[Result, float | None]:
+def measure_baseline(
+    kind: str, args, workdir: Path, pgbench: bool = True
+) -> tuple[Result, float | None]:
     """The bare Flask hello under the same gunicorn, and pgbench's one-row update rate."""
     log = workdir / f"{kind}-hello.log"
     hello = Server("hello:app", BENCH, {**os.environ}, log)
@@ -462,7 +464,7 @@ def measure_baseline(kind: str, args, workdir: Path) -> tuple[Result, float | No
     finally:
         hello.stop()
     pg_rate = None
-    if kind == "postgresql":
+    if kind == "postgresql" and pgbench:
         _url, plain = new_database(kind, workdir)
         try:
             pg_rate = pgbench_rate(plain, int(args.duration))
@@ -539,7 +541,7 @@ def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
         f"loopback; {args.duration:g} s per scenario; {os.cpu_count()} CPUs "
         f"(load average at start {os.getloadavg()[0]:.1f}).\n\n"
         + (
-            f"Baseline: bare Flask hello **{baseline.rate:,.0f} req/s** "
+            f"Baseline: bare Flask hello **{baseline.rate:,.0f} req/s** at the start "
             f"(p50 {baseline.percentile(50):.1f} ms, p99 {baseline.percentile(99):.1f} ms)."
             if baseline.rate
             else "No baseline: fault scenarios only, the ratios mean nothing."
@@ -549,27 +551,38 @@ def run_database(kind: str, args, workdir: Path) -> tuple[str, bool]:
     )
     ok = True
     runs = []
+    before = baseline
     for app_dir in args.app_dir:
         results, checks = run_app(kind, app_dir, args, workdir)
-        runs.append((app_dir, results))
+        # A shared machine's speed drifts over minutes: each checkout's ratios are to the
+        # mean of the hello runs just before and just after its scenarios.
+        rate = 0.0
+        bracket = ""
+        if baseline.rate:
+            after, _ = measure_baseline(kind, args, workdir, pgbench=False)
+            rate = (before.rate + after.rate) / 2
+            bracket = (
+                f"Its baseline: the mean of hello just before and just after it, "
+                f"{before.rate:,.0f} and {after.rate:,.0f} req/s.\n\n"
+            )
+            before = after
+        runs.append((app_dir, results, rate))
         failed = any(checks[k] for k in ("lost", "duplicated", "called twice", "held by no device"))
         failed |= bool(checks["unexpected errors"])
         failed |= bool(checks["outage answers not a clean 503 or late"])
         ok &= not failed
-        text += f"\n### {app_dir}\n\n" + table(results, baseline.rate) + "\n\n"
+        text += f"\n### {app_dir}\n\n" + bracket + table(results, rate) + "\n\n"
         text += "Tickets: " + ", ".join(f"{k} {v}" for k, v in checks.items()) + ".\n"
     if len(runs) > 1:
         text += "\n### Side by side (x hello, p99 ms)\n\n| scenario | "
-        text += " | ".join(str(d.name) for d, _ in runs) + " |\n|---|" + "---:|" * len(runs) + "\n"
+        text += " | ".join(str(d.name) for d, _, _ in runs)
+        text += " |\n|---|" + "---:|" * len(runs) + "\n"
         for n, result in enumerate(runs[0][1]):
             cells = []
-            for _d, results in runs:
+            for _d, results, rate in runs:
                 r = results[n] if n < len(results) else None
-                cells.append(
-                    f"{r.rate / baseline.rate:.3f} ({r.percentile(99):,.0f})"
-                    if r and baseline.rate
-                    else "—"
-                )
+                ratio = f"{r.rate / rate:.3f} ({r.percentile(99):,.0f})" if r and rate else "—"
+                cells.append(ratio)
             text += f"| {result.name} | " + " | ".join(cells) + " |\n"
     return text, ok
 
