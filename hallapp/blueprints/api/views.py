@@ -420,7 +420,7 @@ def get_display():
     quarter = f"{now:%Y%m%d%H}{now.minute // 15}"
 
     def build() -> str:
-        hall = db.session.get_one(Hall, hall_id)
+        hall = device_hall()
         return json.dumps(queue.display_board(hall, now=now) | {"version": version})
 
     body = render_cache.cached(("getDisplay", hall_id, version, quarter), build)

@@ -18,10 +18,10 @@ from hallapp.blueprints.public.forms import (
 from hallapp.extensions import db, limiter
 from hallapp.htmx import is_partial, render_page
 from hallapp.i18n import PUBLIC_LANGUAGES, is_english
-from hallapp.models import Hall, utcnow
+from hallapp.models import utcnow
 from hallapp.models.queue import DeviceToken
 from hallapp.phone_links import phone_url
-from hallapp.services import devices, hall_now, halls, queue
+from hallapp.services import devices, hall_now, halls, queue, remembered
 from hallapp.services import public as screens
 from hallapp.services.errors import HallError, NotFound
 from hallapp.services.qr import qr_svg_data_uri
@@ -126,7 +126,9 @@ def display(hall_code, setup_refused: bool = False):
     after = _int_arg("after") if partial else None
 
     def build() -> str:
-        hall = db.session.get_one(Hall, place.id)
+        hall = remembered.hall(place.id)  # as the worker read it a moment ago
+        if hall is None:  # removed since
+            raise NotFound()
 
         def state() -> screens.Board:
             return screens.board_state(hall, now=now, room=room, languages=tuple(voices.split(",")))
