@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
-from hallapp.models import Ticket
-from hallapp.services import queue
+from hallapp.models import Ticket, TicketEvent
+from hallapp.services import live, queue
 from tests.builders import make_ticket, open_counter
 from tests.services.queue_times import NINE, minutes
 
@@ -189,3 +189,53 @@ def test_while_other_counters_take_the_first_tickets_the_next_one_is_called(db, 
     locking = [s for s in statements if "FOR UPDATE OF ticket" in s]
     assert len(locking) == (2 if all_taken else 1)
     assert queue.next_waiting_ticket(hall.id, ids, now=at, lock=True).id == order[0]
+
+
+@pytest.mark.parametrize("taken", [0, 3, queue.calling.CALL_CANDIDATES + 2])
+def test_a_call_takes_the_first_ticket_no_other_counter_is_taking_in_one_statement(db, hall, taken):
+    """On PostgreSQL callNext locks its counter, then calls the first candidate no other
+    call holds with one statement (the ticket, its event, the hall's version); once every
+    candidate is being taken, it reads the full order as next_waiting_ticket does."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no row locks: its writers take turns")
+    rng = random.Random(taken)
+    for half_minute in range(30):
+        code = rng.choice("AB")
+        classes = ["normal"] * 4 + ["senior"]
+        make_ticket(hall, code, now=minutes(half_minute / 2), priority_class=rng.choice(classes))
+    counter = open_counter(hall, 1)
+    at = minutes(25)  # the oldest have aged into the priority lane
+    ids = queue.counter_service_ids(counter)
+    order = [ticket.id for ticket in queue.waiting_tickets(hall.id, ids, now=at)]
+    version = live.current_version(hall.id)
+    counter_id = counter.id
+    db.session.commit()
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with db.engine.connect() as other_counters:
+        other_counters.execute(
+            select(Ticket.id).where(Ticket.id.in_(order[:taken])).with_for_update()
+        ).all()
+        event.listen(db.engine, "before_cursor_execute", remember)
+        try:
+            called = queue.call_next(counter_id, now=at)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", remember)
+        other_counters.rollback()
+    assert (called.id, called.status, called.counter_id) == (order[taken], "called", counter_id)
+    assert called.service.id in ids and called.called_at == at
+    locking = [s for s in statements if "FOR UPDATE OF ticket" in s]
+    if taken < queue.calling.CALL_CANDIDATES:
+        [one] = locking
+        assert "UPDATE ticket" in one and "INSERT INTO ticket_event" in one
+    else:  # the statement found every candidate taken: the usual way, the full order last
+        assert len(locking) == 3
+    db.session.expire_all()
+    events = db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == called.id))
+    assert [(e.step, e.counter_id) for e in events if e.step != "issued"] == [
+        ("called", counter_id)
+    ]
+    assert live.current_version(hall.id) == version + 1

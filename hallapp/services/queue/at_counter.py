@@ -17,7 +17,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import FromClause, Integer, String, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Integer,
+    Select,
+    String,
+    Table,
+    and_,
+    bindparam,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -28,7 +40,7 @@ from hallapp.models.base import as_loaded
 from hallapp.services import live
 
 from . import writes
-from .common import commit, core_alone, refuse, ticket_for_step
+from .common import commit, core, core_alone, refuse, ticket_for_step
 from .errors import NotAtThisCounter
 
 
@@ -64,14 +76,46 @@ def moved_at_once(
     SQLite)."""
     if db.session.get_bind().dialect.name != "postgresql":
         return None
-    parts = _moved(sources, tuple(changes), tuple(event))
-    row = core_alone(
+    return _moved_by(
+        _at_counter(sources),
+        {"b_public_id": ref.public_id, "b_counter": ref.counter_id},
+        hall_id=ref.hall_id,
+        changes=changes,
+        event=event,
+        alone=True,
+    )
+
+
+def first_moved_at_once(
+    chosen: Select,
+    params: Mapping[str, object],
+    *,
+    hall_id: int,
+    changes: Mapping[str, object],
+    event: Mapping[str, object],
+) -> Ticket | None:
+    """PostgreSQL: the ticket whose id `chosen` selects (locking it, with its `params`),
+    moved and recorded as moved_at_once does, in the open transaction (the caller holds
+    other locks); None, and nothing written, when `chosen` selects none."""
+    return _moved_by(
+        _first_of(chosen), params, hall_id=hall_id, changes=changes, event=event, alone=False
+    )
+
+
+def _moved_by(
+    which: ColumnElement[bool],
+    params: Mapping[str, object],
+    *,
+    hall_id: int,
+    changes: Mapping[str, object],
+    event: Mapping[str, object],
+    alone: bool,
+) -> Ticket | None:
+    parts = _moved(which, tuple(changes), tuple(event))
+    run = core_alone if alone else core
+    row = run(
         parts.statement,
-        {
-            "b_hall": ref.hall_id,
-            "b_public_id": ref.public_id,
-            "b_counter": ref.counter_id,
-        }
+        {"b_hall": hall_id, **params}
         | {f"new_{name}": value for name, value in changes.items()}
         | {f"e_{name}": value for name, value in event.items()},
     ).first()
@@ -82,9 +126,30 @@ def moved_at_once(
     ticket = _as_read(session, Ticket, parts.ticket, values)
     set_committed_value(ticket, "service", _as_read(session, Service, parts.service, values))
     set_committed_value(ticket, "counter", _as_read(session, Counter, parts.counter, values))
-    writes.bumped(session, ref.hall_id)
-    commit(ref.hall_id)  # nothing left to send, or the COMMIT when it ran in a transaction
+    writes.bumped(session, hall_id)
+    commit(hall_id)  # nothing left to send, or the COMMIT when it ran in a transaction
     return ticket
+
+
+@lru_cache(maxsize=16)
+def _at_counter(sources: tuple[str, ...]) -> ColumnElement[bool]:
+    """Ticket :b_public_id of hall :b_hall, at counter :b_counter, in one of `sources` (the
+    checks steps.take makes). On the UPDATE itself: PostgreSQL checks it again on the row
+    as it is once a concurrent step's lock is gone (a second press finds it moved)."""
+    tickets = cast(Table, Ticket.__table__)
+    return and_(
+        tickets.c.hall_id == bindparam("b_hall", type_=Integer),
+        tickets.c.public_id == bindparam("b_public_id", type_=String),
+        tickets.c.counter_id == bindparam("b_counter", type_=Integer),
+        tickets.c.status.in_(sources),
+    )
+
+
+@lru_cache(maxsize=1024)
+def _first_of(chosen: Select) -> ColumnElement[bool]:
+    """The ticket `chosen` selects; its own locking read checks its conditions."""
+    tickets = cast(Table, Ticket.__table__)
+    return tickets.c.id == chosen.scalar_subquery()
 
 
 @dataclass(frozen=True)
@@ -95,23 +160,18 @@ class _Moved:
     counter: FromClause
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=1024)
 def _moved(
-    sources: tuple[str, ...], columns: tuple[str, ...], event_columns: tuple[str, ...]
+    which: ColumnElement[bool], columns: tuple[str, ...], event_columns: tuple[str, ...]
 ) -> _Moved:
-    """UPDATE the ticket (:b_hall, :b_public_id, at :b_counter, status in `sources`) to
-    `:new_<column>`; INSERT its event from `:e_<column>`; bump hall :b_hall's version last
-    (live.bump_with); and return the ticket with its service and counter. Built once per
-    step: building it costs more than running it."""
+    """UPDATE the ticket `which` picks to `:new_<column>`; INSERT its event from
+    `:e_<column>`; bump hall :b_hall's version last (live.bump_with); and return the ticket
+    with its service and counter. Built once per kind of move: building it costs more than
+    running it."""
     tickets = cast(Table, Ticket.__table__)
     moved = (
         update(tickets)
-        .where(
-            tickets.c.hall_id == bindparam("b_hall", type_=Integer),
-            tickets.c.public_id == bindparam("b_public_id", type_=String),
-            tickets.c.counter_id == bindparam("b_counter", type_=Integer),
-            tickets.c.status.in_(sources),
-        )
+        .where(which)
         .values({name: bindparam(f"new_{name}", type_=tickets.c[name].type) for name in columns})
         .returning(*tickets.c)
         .cte("moved")

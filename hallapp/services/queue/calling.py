@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -30,9 +31,10 @@ from hallapp.models import Counter, CounterService, Staff, Ticket, UTCDateTime
 from hallapp.services.devices import Device
 from hallapp.services.errors import NotFound
 
-from .common import commit, core, hold, refuse, setting
+from .at_counter import first_moved_at_once
+from .common import commit, core, event_columns, hold, refuse, setting
 from .errors import CounterBusy, CounterNotOpen, NoTicketsWaiting
-from .steps import AT_COUNTER, advance
+from .steps import AT_COUNTER, STEPS, By, advance
 
 
 def aged_before(now: datetime) -> datetime:
@@ -130,19 +132,29 @@ def _candidates(service_ids: tuple[int, ...]) -> Subquery:
     return select(each).order_by(*order).limit(CALL_CANDIDATES).subquery("candidate")
 
 
-@lru_cache(maxsize=1024)
-def _next_to_call(service_ids: tuple[int, ...], lock: bool) -> Select[Ticket]:
+def _first_candidate(columns, service_ids: tuple[int, ...]) -> Select:
     first = _candidates(service_ids)
-    query = (
-        select(Ticket)
+    return (
+        select(*columns)
         .join(first, first.c.id == Ticket.id)
         .where(Ticket.status == "waiting")  # checked again on the row a lock waited for
         .order_by(first.c.place, first.c.lane, first.c.arrival_at, first.c.id)
         .limit(1)
     )
+
+
+@lru_cache(maxsize=1024)
+def _next_to_call(service_ids: tuple[int, ...], lock: bool) -> Select[Ticket]:
+    query = _first_candidate([Ticket], service_ids)
     if lock:
         query = _locked_for_calling(query)
     return query
+
+
+@lru_cache(maxsize=1024)
+def _first_free(service_ids: tuple[int, ...]) -> Select[tuple[int]]:
+    """The id of the first candidate that no other call is taking, locked."""
+    return _first_candidate([Ticket.id], service_ids).with_for_update(of=Ticket, skip_locked=True)
 
 
 @lru_cache(maxsize=1024)
@@ -293,20 +305,47 @@ def call_next(
         refuse(CounterNotOpen())
     if rows[0][2]:
         refuse(CounterBusy())
+    by: By = {"actor": actor, "device": device, "counter": locked}
+    changes: dict[str, Any] = {
+        "counter_id": locked.id,
+        "officer_id": actor.id if actor else locked.officer_id,
+        "called_at": now,
+        "recall_count": 0,
+    }
+    called = _called_at_once(locked, service_ids, now=now, by=by, changes=changes)
+    if called is not None:
+        return called
     ticket = next_waiting_ticket(locked.hall_id, service_ids, now=now, lock=True)
     if ticket is None:
         refuse(NoTicketsWaiting())
-    advance(
-        ticket,
-        "call",
-        now=now,
-        by={"actor": actor, "device": device, "counter": locked},
-        counter_id=locked.id,
-        officer_id=actor.id if actor else locked.officer_id,
-        called_at=now,
-        recall_count=0,
-    )
+    advance(ticket, "call", now=now, by=by, **changes)
     # The answer shows the counter: the ticket holds it, as written.
     set_committed_value(ticket, "counter", locked)
     commit(locked.hall_id)
     return ticket
+
+
+def _called_at_once(
+    counter: Counter, service_ids: list[int], *, now: datetime, by: By, changes: dict[str, Any]
+) -> Ticket | None:
+    """PostgreSQL: the first candidate that no other call is taking, called with its event
+    and the hall's version in one statement, in the transaction that locked the counter
+    (at_counter.first_moved_at_once). None, and nothing written, when every candidate is
+    being taken or nobody waits (next_waiting_ticket then looks further, or finds none)."""
+    if not service_ids or db.session.get_bind().dialect.name != "postgresql":
+        return None
+    rule = STEPS["call"]
+    return first_moved_at_once(
+        _first_free(tuple(service_ids)),
+        call_order_params(counter.hall_id, now),
+        hall_id=counter.hall_id,
+        changes={"status": rule.target, **changes},
+        event=event_columns(
+            rule.event,
+            hall_id=counter.hall_id,
+            now=now,
+            actor=by.get("actor"),
+            counter_id=counter.id,
+            device=by.get("device"),
+        ),
+    )
