@@ -23,7 +23,7 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from threading import Lock
+from threading import Event, Lock
 from typing import Any, TypeVar
 
 from flask import current_app
@@ -42,19 +42,44 @@ def _store() -> OrderedDict:
 def cached(key: tuple, build: Callable[[], T]) -> T:
     """The text (or the state a text is rendered from) for `key`, which must hold the hall's
     version, building it on a miss. The interface language is part of every key. What is
-    kept is shared by every thread of the worker: it must never be changed after."""
+    kept is shared by every thread of the worker: it must never be changed after.
+
+    One thread builds a missing entry; the worker's other threads that ask for it
+    meanwhile wait for it: once a worker sees a new version, every board and phone it is
+    serving asks at that moment, and each would build the same thing. Should the build
+    fail, a waiting thread builds it in turn."""
     full = (*key, str(get_locale()))
     store = _store()
-    with _lock:
-        if full in store:
-            store.move_to_end(full)
-            return store[full]
-    value = build()
-    with _lock:
-        store[full] = value
-        while len(store) > int(current_app.config["LIVE_RENDER_CACHE_SIZE"]):
-            store.popitem(last=False)
-    return value
+    building = current_app.extensions.setdefault("hall_render_building", {})
+    while True:
+        with _lock:
+            if full in store:
+                store.move_to_end(full)
+                return store[full]
+            other = building.get(full)
+            if other is None:
+                mine = building[full] = Event()
+                break
+        other.wait(BUILD_WAIT_SECONDS)
+        with _lock:  # waited its time: a stuck build is left to itself, and built again
+            if building.get(full) is other and not other.is_set():
+                del building[full]
+    try:
+        value = build()
+        with _lock:
+            store[full] = value
+            while len(store) > int(current_app.config["LIVE_RENDER_CACHE_SIZE"]):
+                store.popitem(last=False)
+        return value
+    finally:
+        with _lock:
+            if building.get(full) is mine:
+                del building[full]
+        mine.set()
+
+
+# Longer than any render takes; past it, a waiting thread builds the entry itself.
+BUILD_WAIT_SECONDS = 5.0
 
 
 class Recent:
