@@ -161,30 +161,16 @@ def test_while_other_counters_take_the_first_tickets_the_next_one_is_called(db, 
     read (PostgreSQL; SQLite runs one call at a time)."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no row locks: its writers take turns")
-    rng = random.Random(taken)
-    for half_minute in range(30):
-        classes = ["normal"] * 4 + ["senior"]
-        make_ticket(hall, "A", now=minutes(half_minute / 2), priority_class=rng.choice(classes))
+    queue_with_aged_tickets(hall, taken, "A")
     ids = [queue.get_service(hall, "A").id]
     at = minutes(25)  # the oldest have aged into the priority lane
     order = [ticket.id for ticket in queue.waiting_tickets(hall.id, ids, now=at)]
     db.session.rollback()
-    statements: list[str] = []
-
-    def remember(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with db.engine.connect() as other_counters:
-        other_counters.execute(
-            select(Ticket.id).where(Ticket.id.in_(order[:taken])).with_for_update()
-        ).all()
-        event.listen(db.engine, "before_cursor_execute", remember)
-        try:
-            called = queue.next_waiting_ticket(hall.id, ids, now=at, lock=True)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", remember)
-        assert called is not None and called.id == order[taken]
-        db.session.rollback()
+    called, statements = while_other_counters_hold(
+        db, order[:taken], lambda: queue.next_waiting_ticket(hall.id, ids, now=at, lock=True)
+    )
+    assert called is not None and called.id == order[taken]
+    db.session.rollback()
     all_taken = taken >= queue.calling.CALL_CANDIDATES
     locking = [s for s in statements if "FOR UPDATE OF ticket" in s]
     assert len(locking) == (2 if all_taken else 1)
@@ -198,11 +184,7 @@ def test_a_call_takes_the_first_ticket_no_other_counter_is_taking_in_one_stateme
     candidate is being taken, it reads the full order as next_waiting_ticket does."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no row locks: its writers take turns")
-    rng = random.Random(taken)
-    for half_minute in range(30):
-        code = rng.choice("AB")
-        classes = ["normal"] * 4 + ["senior"]
-        make_ticket(hall, code, now=minutes(half_minute / 2), priority_class=rng.choice(classes))
+    queue_with_aged_tickets(hall, taken, "AB")
     counter = open_counter(hall, 1)
     at = minutes(25)  # the oldest have aged into the priority lane
     ids = queue.counter_service_ids(counter)
@@ -210,21 +192,9 @@ def test_a_call_takes_the_first_ticket_no_other_counter_is_taking_in_one_stateme
     version = live.current_version(hall.id)
     counter_id = counter.id
     db.session.commit()
-    statements: list[str] = []
-
-    def remember(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    with db.engine.connect() as other_counters:
-        other_counters.execute(
-            select(Ticket.id).where(Ticket.id.in_(order[:taken])).with_for_update()
-        ).all()
-        event.listen(db.engine, "before_cursor_execute", remember)
-        try:
-            called = queue.call_next(counter_id, now=at)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", remember)
-        other_counters.rollback()
+    called, statements = while_other_counters_hold(
+        db, order[:taken], lambda: queue.call_next(counter_id, now=at)
+    )
     assert (called.id, called.status, called.counter_id) == (order[taken], "called", counter_id)
     assert called.service.id in ids and called.called_at == at
     locking = [s for s in statements if "FOR UPDATE OF ticket" in s]
@@ -239,3 +209,33 @@ def test_a_call_takes_the_first_ticket_no_other_counter_is_taking_in_one_stateme
         ("called", counter_id)
     ]
     assert live.current_version(hall.id) == version + 1
+
+
+def queue_with_aged_tickets(hall, seed: int, codes: str) -> None:
+    """Thirty tickets over a quarter of an hour, some seniors, of these services."""
+    rng = random.Random(seed)
+    for half_minute in range(30):
+        code = rng.choice(codes)
+        classes = ["normal"] * 4 + ["senior"]
+        make_ticket(hall, code, now=minutes(half_minute / 2), priority_class=rng.choice(classes))
+
+
+def while_other_counters_hold(db, ticket_ids: list[int], call):
+    """call() while another connection holds these tickets' locks, as other counters'
+    calls do; (its result, the statements it sent)."""
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with db.engine.connect() as other_counters:
+        other_counters.execute(
+            select(Ticket.id).where(Ticket.id.in_(ticket_ids)).with_for_update()
+        ).all()
+        event.listen(db.engine, "before_cursor_execute", remember)
+        try:
+            result = call()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", remember)
+        other_counters.rollback()
+    return result, statements

@@ -26,7 +26,6 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    insert,
     select,
     update,
 )
@@ -35,7 +34,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from hallapp.extensions import db
-from hallapp.models import Counter, Service, Ticket, TicketEvent
+from hallapp.models import Counter, Service, Ticket
 from hallapp.models.base import as_loaded
 from hallapp.services import live
 
@@ -176,14 +175,7 @@ def _moved(
         .returning(*tickets.c)
         .cte("moved")
     )
-    events = cast(Table, TicketEvent.__table__)
-    recorded = insert(events).from_select(
-        ["ticket_id", *event_columns],
-        select(
-            moved.c.id,
-            *(bindparam(f"e_{name}", type_=events.c[name].type) for name in event_columns),
-        ),
-    )
+    recorded = writes.event_of(moved, event_columns)
     bumped = live.bump_with(moved, "b_hall")
     services = cast(Table, Service.__table__).alias("moved_service")
     counters = cast(Table, Counter.__table__).alias("moved_counter")

@@ -32,9 +32,9 @@ from hallapp.services.devices import Device
 from hallapp.services.errors import NotFound
 
 from .at_counter import first_moved_at_once
-from .common import commit, core, event_columns, hold, refuse, setting
+from .common import commit, core, hold, refuse, setting
 from .errors import CounterBusy, CounterNotOpen, NoTicketsWaiting
-from .steps import AT_COUNTER, STEPS, By, advance
+from .steps import AT_COUNTER, By, advance, step_writes
 
 
 def aged_before(now: datetime) -> datetime:
@@ -334,18 +334,13 @@ def _called_at_once(
     being taken or nobody waits (next_waiting_ticket then looks further, or finds none)."""
     if not service_ids or db.session.get_bind().dialect.name != "postgresql":
         return None
-    rule = STEPS["call"]
+    columns, event = step_writes(
+        "call", hall_id=counter.hall_id, counter_id=counter.id, now=now, by=by, changes=changes
+    )
     return first_moved_at_once(
         _first_free(tuple(service_ids)),
         call_order_params(counter.hall_id, now),
         hall_id=counter.hall_id,
-        changes={"status": rule.target, **changes},
-        event=event_columns(
-            rule.event,
-            hall_id=counter.hall_id,
-            now=now,
-            actor=by.get("actor"),
-            counter_id=counter.id,
-            device=by.get("device"),
-        ),
+        changes=columns,
+        event=event,
     )

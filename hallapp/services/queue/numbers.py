@@ -31,8 +31,10 @@ from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from hallapp.extensions import db
-from hallapp.models import Ticket, TicketCounter, TicketEvent, Visit
+from hallapp.models import Ticket, TicketCounter, Visit
 from hallapp.services import live
+
+from . import writes
 
 COUNTER: Table = TicketCounter.__table__  # type: ignore[assignment]
 
@@ -142,14 +144,7 @@ def numbered_insert(
     if not event_columns:
         return ticket
     new_ticket = ticket.cte("new_ticket")
-    events = cast(Table, TicketEvent.__table__)
-    event = insert(events).from_select(
-        ["ticket_id", *event_columns],
-        select(
-            new_ticket.c.id,
-            *(bindparam(f"e_{name}", type_=events.c[name].type) for name in event_columns),
-        ),
-    )
+    event = writes.event_of(new_ticket, event_columns)
     # The version's lock is the statement's last (live.bump): its part runs once the
     # statement has read the ticket it returns, and only with a ticket.
     bumped = live.bump_with(new_ticket, "b_hall")

@@ -138,21 +138,16 @@ def move(
     ticket a counter device names (AtCounter) is moved in one statement where it can be
     (at_counter.py)."""
     if isinstance(ticket, AtCounter):
-        rule = STEPS[step]
-        moved = moved_at_once(
-            ticket,
-            sources=rule.sources,
-            changes={"status": rule.target, **changes},
-            event=event_columns(
-                rule.event,
-                hall_id=ticket.hall_id,
-                now=now,
-                actor=by.get("actor"),
-                counter_id=ticket.counter_id,
-                device=by.get("device"),
-                detail=detail,
-            ),
+        columns, event = step_writes(
+            step,
+            hall_id=ticket.hall_id,
+            counter_id=ticket.counter_id,
+            now=now,
+            by=by,
+            detail=detail,
+            changes=changes,
         )
+        moved = moved_at_once(ticket, sources=STEPS[step].sources, changes=columns, event=event)
         if moved is not None:
             return moved
         ticket = ticket_at_counter(ticket)  # the usual way: its checks say why not
@@ -161,6 +156,31 @@ def move(
     advance(ticket, step, now=now, by=by, detail=detail, **changes)
     commit(ticket.hall_id)
     return ticket
+
+
+def step_writes(
+    step: str,
+    *,
+    hall_id: int,
+    counter_id: int,
+    now: datetime,
+    by: By,
+    detail: str = "",
+    changes: dict[str, object],
+) -> tuple[dict[str, object], dict[str, object]]:
+    """What the step writes, for a one-statement move (at_counter.py): the ticket's columns
+    (its new status and these changes) and its event's columns, as `advance` writes them."""
+    rule = STEPS[step]
+    event = event_columns(
+        rule.event,
+        hall_id=hall_id,
+        now=now,
+        actor=by.get("actor"),
+        counter_id=counter_id,
+        device=by.get("device"),
+        detail=detail,
+    )
+    return {"status": rule.target, **changes}, event
 
 
 def advance(

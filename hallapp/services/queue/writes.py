@@ -18,6 +18,7 @@ from typing import cast
 
 from sqlalchemy import (
     BindParameter,
+    FromClause,
     Integer,
     Table,
     bindparam,
@@ -136,6 +137,19 @@ def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
         session.info.pop(_PENDING, None)
         session.info.pop(_BUMPED, None)
+
+
+def event_of(rows: FromClause, event_columns: tuple[str, ...]) -> Insert:
+    """PostgreSQL: the event of the ticket a statement's part `rows` just wrote (one row,
+    or none), from `:e_<column>`, as another part of the same statement."""
+    events = cast(Table, TicketEvent.__table__)
+    return insert(events).from_select(
+        ["ticket_id", *event_columns],
+        select(
+            rows.c.id,
+            *(bindparam(f"e_{name}", type_=events.c[name].type) for name in event_columns),
+        ),
+    )
 
 
 @lru_cache(maxsize=512)
