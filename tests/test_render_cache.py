@@ -1,7 +1,6 @@
 """What a worker keeps for the live screens is built once, whoever asks (render_cache.py)."""
 
 import threading
-import time
 
 import pytest
 
@@ -11,28 +10,25 @@ pytestmark = pytest.mark.one_database
 
 
 class WaitsSeen(threading.Event):
-    """An Event that tells how many threads are waiting on it."""
+    """An Event that tells each time a thread starts waiting on it."""
 
-    waiting: list[int] = []
+    waiting = threading.Semaphore(0)
 
     def wait(self, timeout=None):
-        WaitsSeen.waiting.append(1)
+        WaitsSeen.waiting.release()
         return super().wait(timeout)
 
 
 @pytest.fixture
 def waits(monkeypatch):
-    WaitsSeen.waiting = []
+    WaitsSeen.waiting = threading.Semaphore(0)
     monkeypatch.setattr(render_cache, "Event", WaitsSeen)
-    return WaitsSeen.waiting
 
+    def threads_waiting(count: int) -> None:
+        for _ in range(count):
+            assert WaitsSeen.waiting.acquire(timeout=10)
 
-def until(condition) -> None:
-    """Wait for other threads to get somewhere: no fixed sleep, a generous deadline."""
-    deadline = time.monotonic() + 10
-    while not condition():
-        assert time.monotonic() < deadline
-        time.sleep(0.001)
+    return threads_waiting
 
 
 def ask_from_threads(app, count: int, build) -> tuple[list, list[threading.Thread]]:
@@ -64,7 +60,7 @@ def test_threads_asking_for_the_same_render_at_once_get_one_build(app, waits):
     building.wait(10)
     for thread in threads[1:]:
         thread.start()
-    until(lambda: len(waits) == 3)  # the other three wait for the first one's build
+    waits(3)  # the other three wait for the first one's build
     release.set()
     for thread in threads:
         thread.join(10)
@@ -87,7 +83,7 @@ def test_when_a_build_fails_a_waiting_thread_builds_in_its_turn(app, waits):
     threads[0].start()
     building.wait(10)
     threads[1].start()
-    until(lambda: len(waits) == 1)
+    waits(1)
     release.set()
     for thread in threads:
         thread.join(10)
